@@ -1,0 +1,77 @@
+"""`TherapistListing`: the one record every source is normalised into.
+
+Every scalar is optional and every list defaults to empty, so a spider fills
+what a page offers and the pipelines fill the rest. Each normalised value keeps
+the text it came from in a `*_raw` field beside it, so nothing a directory said
+is lost when normalisation fails or improves later.
+
+Serialised as a plain dict (`asdict`) with exactly these keys: the store of
+record, the index and every output format use the same names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+
+@dataclass
+class TherapistListing:
+    # Identity and provenance.
+    id: str | None = None  # "<source>:<the source's own key>", stable across crawls
+    source: str | None = None  # spider name, e.g. "amta"
+    url: str | None = None  # the profile page
+    scraped_at: str | None = None  # ISO 8601 UTC, when the page was parsed
+
+    # Who.
+    name: str | None = None
+    credentials: list[str] = field(default_factory=list)  # upper-case, e.g. ["LMT", "BCTMB"]
+    credentials_raw: list[str] = field(default_factory=list)
+    business: str | None = None
+    license: str | None = None
+    gender: str | None = None  # "female", "male", "non-binary" or the raw value lower-cased
+    gender_raw: str | None = None
+    languages: list[str] = field(default_factory=list)
+
+    # Where.
+    address_raw: str | None = None  # the address as the page wrote it, lines joined with ", "
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None  # 2 letters
+    zip: str | None = None  # 5 digits
+    lat: float | None = None  # ZIP centroid (offline, from `zipcodes`)
+    lon: float | None = None
+
+    # Contact.
+    phone: str | None = None  # E.164, e.g. "+18605550142"
+    phone_raw: str | None = None
+    email: str | None = None
+    website: str | None = None
+
+    # What they do.
+    bio: str | None = None
+    techniques: list[str] = field(default_factory=list)  # canonical ids (vocabulary.md)
+    techniques_raw: list[str] = field(default_factory=list)
+    insurance: list[str] = field(default_factory=list)  # canonical ids, coverage and carriers
+    insurance_raw: list[str] = field(default_factory=list)
+    accepts_insurance: bool | None = None  # the vocabulary's rule over `insurance`
+    conditions: list[str] = field(default_factory=list)
+    settings: list[str] = field(default_factory=list)
+    accepting_new_clients: bool | None = None  # None: the page does not say
+    accepting_new_clients_raw: str | None = None
+    hours: list[str] = field(default_factory=list)  # one "Monday: 9:00 AM – 6:00 PM" per line
+    profile_updated: str | None = None  # ISO date
+    profile_updated_raw: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TherapistListing:
+        """Build from a stored dict, ignoring keys this version does not know."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+LIST_FIELDS = tuple(f.name for f in fields(TherapistListing) if f.default_factory is list)  # type: ignore[comparison-overlap]
+FIELD_NAMES = tuple(f.name for f in fields(TherapistListing))

@@ -1,0 +1,146 @@
+"""`knead crawl`: collect listings into the store of record, then rebuild the index.
+
+With no source named, knead serves its bundled sample directory on 127.0.0.1
+and crawls that, so a fresh install has something to search. Scrapy is
+imported only when a crawl actually runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
+from urllib.parse import urlsplit
+
+import click
+
+from index.datadir import DataDir
+
+SOURCES = ("amta",)
+SAMPLE_SIZE = 1200
+
+
+class HttpUrl(click.ParamType):
+    """An absolute http(s) URL; anything else (file:, ftp:, a bare host) is a usage error."""
+
+    name = "URL"
+
+    def convert(self, value, param, ctx):
+        parts = urlsplit(str(value).strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            self.fail(f"{value!r} is not an http(s) URL (for example https://directory.example/find-massage-therapist/)", param, ctx)
+        return parts.geturl()
+
+
+@click.command()
+@click.argument("source", required=False, type=click.Choice(SOURCES, case_sensitive=False))
+@click.option("--start-url", "start_urls", multiple=True, type=HttpUrl(), help="A results page (or the JSON API) to start from; repeat for several.")
+@click.option("--delay", type=click.FloatRange(min=0), default=None, help="Seconds between requests to a domain (default 1, AutoThrottle on; 0 for the sample directory).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=64), default=None, help="Requests in flight per domain (default 1; 8 for the sample directory).")
+@click.option("--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many listings.")
+@click.option("--sample-size", type=click.IntRange(min=10), default=SAMPLE_SIZE, show_default=True, help="Therapists in the bundled sample directory (no SOURCE).")
+@click.option("--no-index", is_flag=True, help="Only fill the store of record; do not rebuild the index.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+@click.pass_obj
+def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, sample_size, no_index, verbose):
+    """Crawl a directory into knead's store of record and rebuild the index.
+
+    \b
+    knead crawl                      # the bundled sample directory, no setup
+    knead crawl amta --start-url 'https://directory.example/find-massage-therapist/?location=CT'
+
+    robots.txt is obeyed and requests are spaced (--delay); only public
+    listing pages are read.
+    """
+    if source is None and start_urls:
+        raise click.UsageError("--start-url needs a SOURCE, e.g. `knead crawl amta --start-url URL`.")
+    if source is not None and not start_urls:
+        raise click.UsageError(f"`knead crawl {source}` needs at least one --start-url.")
+
+    from spiders.run import run_crawl  # Scrapy loads here, not at start-up
+
+    with ExitStack() as stack:
+        if source is None:
+            from spiders.sample_site import SampleSite
+
+            site = stack.enter_context(SampleSite(size=sample_size))
+            click.echo(f"Crawling the bundled sample directory at {site.url}", err=True)
+            source, start_urls = "amta", (site.start_url,)
+            delay = 0.0 if delay is None else delay
+            concurrency = concurrency or 8
+        progress = stack.enter_context(_progress())
+        report = run_crawl(
+            source,
+            start_urls=start_urls,
+            data_dir=data_dir.ensure().root,
+            delay=delay,
+            concurrency=concurrency,
+            max_items=max_items,
+            log_level="INFO" if verbose else "ERROR",
+            progress=progress,
+        )
+    _print_summary(report)
+    if report.listings_stored == 0:
+        raise click.ClickException("The crawl stored no listings; the index was left as it was.")
+    if not no_index:
+        _rebuild_index(data_dir)
+
+
+def _progress():
+    """A live counter on stderr when it is a terminal; otherwise nothing."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def live():
+        if not sys.stderr.isatty():
+            yield None
+            return
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        counts = {"page": 0, "listing": 0, "dropped": 0}
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True,
+        ) as bar:
+            task = bar.add_task("starting")
+
+            def update(kind: str, n: int) -> None:
+                counts[kind] += n
+                bar.update(task, description=f"{counts['page']} pages, {counts['listing']} listings, {counts['dropped']} dropped")
+
+            yield update
+
+    return live()
+
+
+def _print_summary(report) -> None:
+    stored = report.stored
+    lines = [
+        f"Crawl of {report.source} {report.finish_reason} in {report.seconds:.1f} s",
+        f"  pages fetched:        {report.pages_fetched}",
+        f"  listings stored:      {report.listings_stored}"
+        f" ({stored.get('new', 0)} new, {stored.get('changed', 0)} changed, {stored.get('unchanged', 0)} unchanged)",
+        "  listings dropped:     "
+        + (", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in report.dropped.items()) or "0"),
+        f"  malformed pages:      {report.malformed_pages}",
+        f"  URLs failed:          {report.failed_count}",
+    ]
+    lines += [f"    {url}" for url in report.failed_urls[:20]]
+    lines.append(f"  skipped (robots.txt): {report.robots_skipped}")
+    lines += [f"    {url}" for url in report.robots_skipped_urls[:5]]
+    if len(report.robots_skipped_urls) > 5:
+        lines.append(f"    ... and {len(report.robots_skipped_urls) - 5} more")
+    for kind, values in report.unmapped.items():
+        shown = ", ".join(f"{v!r} ({n})" for v, n in list(values.items())[:10])
+        more = f", ... {len(values) - 10} more" if len(values) > 10 else ""
+        lines.append(f"  unmapped {kind} values: {sum(values.values())}: {shown}{more}")
+    click.echo("\n".join(lines))
+
+
+def _rebuild_index(data_dir: DataDir) -> None:
+    from index.records import RecordStore
+    from index.store import build_index
+
+    with RecordStore(data_dir.records_path) as store:
+        result = build_index(store.listings(), data_dir.index_root)
+    click.echo(f"Index rebuilt: {result.doc_count} listings, generation {result.generation} ({result.seconds:.1f} s)")

@@ -1,0 +1,1 @@
+"""knead's Scrapy project: settings, items, pipelines and one spider module per directory."""

@@ -1,0 +1,1 @@
+"""Spider modules, one per directory format; the module name is the spider's `name`."""

@@ -1,0 +1,1 @@
+"""Pure parsers: a Selector, dict or string in, plain values out. No requests, no state."""
