@@ -1,0 +1,5 @@
+"""`python -m search_cli` runs the `knead` command."""
+
+from search_cli.main import cli
+
+cli()
