@@ -1,0 +1,197 @@
+"""Serve a sample directory on loopback with the standard library.
+
+`SampleSite` runs a `ThreadingHTTPServer` (HTTP/1.1, keep-alive, every answer
+with a Content-Length) in a background thread:
+
+    with SampleSite(size=1200, seed=7) as site:
+        crawl(site.start_url)
+        assert not any(p.startswith("/members/") for _, p in site.requests)
+
+Routes: `/` (home), `/find-massage-therapist/?location=&keyword=&page=`
+(results), `/famt/<slug>` (profiles), `POST /api/v1/famr/getMassageResources`
+(JSON), `/robots.txt`, `/members/...` (disallowed: login wall); anything else
+404. Paths in `fail_once` answer 503 the first time they are requested.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import pages
+from .generator import SampleDirectory, generate
+
+if TYPE_CHECKING:
+    from typing import Self
+
+API_PATH = "/api/v1/famr/getMassageResources"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # bursts of ~16 concurrent connections without refusals
+    site: SampleSite
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive; every response sets Content-Length
+    server: _Server
+    server_version = "KneadSample/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: str, content_type: str = "text/html; charset=utf-8",
+              head_only: bool = False, headers: dict[str, str] | None = None) -> None:
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(data)
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host") or f"{self.server.site.host}:{self.server.server_address[1]}"
+        return f"http://{host}"
+
+    def _route(self, method: str) -> None:
+        site = self.server.site
+        site._record(method, self.path)
+        head_only = method == "HEAD"
+        body_len = int(self.headers.get("Content-Length") or 0)
+        payload = self.rfile.read(body_len) if body_len else b""
+        if site._should_fail(self.path):
+            self._send(503, "Service temporarily unavailable\n", "text/plain; charset=utf-8",
+                       head_only, {"Retry-After": "0"})
+            return
+        parts = urlsplit(self.path)
+        path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
+        directory = site.directory
+        if path == API_PATH:
+            if method != "POST":
+                self._send(405, "Use POST\n", "text/plain; charset=utf-8", head_only, {"Allow": "POST"})
+                return
+            try:
+                body = json.loads(payload or b"{}")
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                self._send(400, '{"error": "invalid JSON body"}', "application/json")
+                return
+            answer = pages.api_page(directory, body, self._base_url())
+            self._send(200, json.dumps(answer, ensure_ascii=False, indent=2), "application/json; charset=utf-8")
+            return
+        if method == "POST":
+            self._send(405, "Method not allowed\n", "text/plain; charset=utf-8", headers={"Allow": "GET, HEAD"})
+            return
+        if path == "/":
+            self._send(200, pages.home_page(), head_only=head_only)
+        elif path == "/robots.txt":
+            self._send(200, pages.ROBOTS_TXT, "text/plain; charset=utf-8", head_only)
+        elif path in (pages.SEARCH_PATH, pages.SEARCH_PATH.rstrip("/")):
+            try:
+                page = max(1, int(query.get("page", ["1"])[0]))
+            except ValueError:
+                page = 1
+            location, keyword = query.get("location", [""])[0], query.get("keyword", [""])[0]
+            html = pages.results_page(directory, location, keyword, page, self._base_url())
+            self._send(200, html, head_only=head_only)
+        elif path.startswith("/famt/"):
+            index = directory.index_of(path[len("/famt/"):].rstrip("/"))
+            if index is None or index in directory.hidden:
+                self._send(404, pages.not_found_page(path), head_only=head_only)
+            else:
+                self._send(200, pages.profile_page(directory, index), head_only=head_only)
+        elif path.startswith("/members/"):
+            login = path.rstrip("/") == "/members/login"
+            self._send(200 if login else 403, pages.members_page(login), head_only=head_only)
+        else:
+            self._send(404, pages.not_found_page(path), head_only=head_only)
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_HEAD(self) -> None:
+        self._route("HEAD")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+
+class SampleSite:
+    """A sample directory served on `host:port` (port 0: any free port) in a thread."""
+
+    def __init__(self, directory: SampleDirectory | None = None, size: int = 1200, seed: int = 7,
+                 host: str = "127.0.0.1", port: int = 0, fail_once: Iterable[str] = ()):
+        self.directory = directory if directory is not None else generate(size, seed)
+        self.host = host
+        self.port = port
+        self._fail_pending = set(fail_once)
+        self._lock = threading.Lock()
+        self._requests: list[tuple[str, str]] = []
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("SampleSite is not running: call start() first")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def start_url(self) -> str:
+        return f"{self.url}{pages.search_url('', '', 1)}"
+
+    @property
+    def requests(self) -> list[tuple[str, str]]:
+        """(method, path with query) of every request served so far, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    def _record(self, method: str, path: str) -> None:
+        with self._lock:
+            self._requests.append((method, path))
+
+    def _should_fail(self, target: str) -> bool:
+        """True (once) when `target`, or its path without the query, is in fail_once."""
+        with self._lock:
+            for key in (target, urlsplit(target).path):
+                if key in self._fail_pending:
+                    self._fail_pending.discard(key)
+                    return True
+        return False
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        server = _Server((self.host, self.port), _Handler)
+        server.site = self
+        self.port = server.server_address[1]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"sample-site-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
