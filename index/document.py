@@ -1,0 +1,192 @@
+"""Pure functions from a listing dict to what the index stores.
+
+`clean_listing` validates and bounds a listing *before* it reaches the Whoosh
+writer, because one document that fails inside `with ix.writer():` cancels the
+whole batch (traps.md): wrong types are coerced where harmless and dropped
+where not, strings lose control characters and lone surrogates and are cut to
+a maximum length, lists are bounded. Only a listing without an id is rejected
+(`InvalidListing`), and the builder counts it.
+
+`to_document` turns a cleaned listing into the field values of
+`index.schema`; `sort_key`, `facet_mask` and `spelling_words` feed the
+per-generation sidecars (name order, facet bitmask, suggestion words).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from index import geo, vocabulary
+from index.listing import FIELD_NAMES, LIST_FIELDS
+from index.states import STATES
+
+EXTRA_FIELDS = ("first_seen", "last_seen")  # added by the store of record
+BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients")
+FLOAT_FIELDS = ("lat", "lon")
+MAX_ID = 300
+MAX_TEXT = 1_000  # any one string field or list item
+MAX_BIO = 20_000
+MAX_ITEMS = 200  # items in any one list field
+
+# C0/C1 control characters except tab and newline, and every surrogate code
+# point (a lone surrogate is what invalid UTF-8 becomes; it cannot be encoded).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+class InvalidListing(ValueError):
+    """A listing the index cannot hold at all (no usable id)."""
+
+
+def clean_text(value: object, limit: int = MAX_TEXT) -> str | None:
+    """A bounded, printable string, or None for anything empty or not text-like."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = _UNPRINTABLE.sub(" ", value).strip()[:limit]
+    return value or None
+
+
+def _clean_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return []
+    out = []
+    for item in value[:MAX_ITEMS]:
+        text = clean_text(item)
+        if text is not None and text not in out:
+            out.append(text)
+    return out
+
+
+def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
+    """The listing with exactly the listing fields (plus first/last seen), each of its type and bounded."""
+    if not isinstance(listing, Mapping):
+        raise InvalidListing(f"not a mapping: {type(listing).__name__}")
+    listing_id = clean_text(listing.get("id"), MAX_ID)
+    if listing_id is None:
+        raise InvalidListing("listing has no id")
+    out: dict[str, Any] = {}
+    for name in FIELD_NAMES + EXTRA_FIELDS:
+        value = listing.get(name)
+        if name in LIST_FIELDS:
+            out[name] = _clean_list(value)
+        elif name in BOOL_FIELDS:
+            out[name] = value if isinstance(value, bool) else None
+        elif name in FLOAT_FIELDS:
+            out[name] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        else:
+            out[name] = clean_text(value, MAX_BIO if name == "bio" else MAX_TEXT)
+    out["id"] = listing_id
+    if not geo.valid_coordinates(out["lat"], out["lon"]):
+        out["lat"] = out["lon"] = None
+    if out["state"]:
+        out["state"] = out["state"].upper()
+    out["techniques"] = [t.lower() for t in out["techniques"]]
+    out["insurance"] = [t.lower() for t in out["insurance"]]
+    return out
+
+
+def accepts_insurance(listing: Mapping[str, Any]) -> bool:
+    """The vocabulary's rule over the insurance ids, or the crawl's own True."""
+    return listing.get("accepts_insurance") is True or vocabulary.accepts_insurance(listing.get("insurance") or ())
+
+
+def norm_city(city: str | None) -> str:
+    """The exact-match form of a city: casefolded, whitespace collapsed."""
+    return " ".join((city or "").split()).casefold()
+
+
+def _keywords(values: Iterable[str]) -> str:
+    # KEYWORD(commas=True) splits on commas; a comma inside a value would split it.
+    return ",".join(v.replace(",", " ").strip() for v in values if v and v.strip())
+
+
+def _vocab_text(table: Mapping[str, vocabulary.Term], ids: Iterable[str]) -> list[str]:
+    parts = []
+    for term_id in ids:
+        term = table.get(term_id)
+        if term is not None:
+            parts.append(" ".join((term.id.replace("-", " "), term.label, *term.spellings)))
+    return parts
+
+
+def to_document(listing: Mapping[str, Any], data: str | None = None) -> dict[str, Any]:
+    """A cleaned listing -> the field values of `index.schema.SCHEMA`.
+
+    `data` is the listing already serialised as JSON, when the caller has it.
+    """
+    state = listing.get("state") or ""
+    doc: dict[str, Any] = {
+        "id": listing["id"],
+        "data": data if data is not None else json.dumps(listing, ensure_ascii=False),
+        "text": "\n".join(filter(None, (
+            # Who, what they treat, their vocabulary (ids, labels, spellings), where.
+            " ".join(filter(None, (listing.get("name"), listing.get("business"), *listing["credentials"]))),
+            listing.get("bio"),
+            *listing["conditions"],
+            *_vocab_text(vocabulary.TECHNIQUES, listing["techniques"]),
+            *_vocab_text(vocabulary.INSURANCES, listing["insurance"]),
+            " ".join(filter(None, (listing.get("city"), state, STATES.get(state), listing.get("zip")))),
+        ))),
+        "techniques": _keywords(listing["techniques"]),
+        "insurance": _keywords(listing["insurance"]),
+        "accepts_insurance": "yes" if accepts_insurance(listing) else "no",
+        "credentials": _keywords(c.upper() for c in listing["credentials"]),
+        "languages": _keywords(x.casefold() for x in listing["languages"]),
+    }
+    for name, value in (
+        ("state", state),
+        ("city", norm_city(listing.get("city"))),
+        ("zip", listing.get("zip")),
+        ("gender", (listing.get("gender") or "").casefold()),
+        ("first_seen", listing.get("first_seen")),
+    ):
+        if value:
+            doc[name] = value
+    if listing.get("lat") is not None:
+        doc["geo"] = " ".join(geo.cell_terms(listing["lat"], listing["lon"]))
+    # Whoosh rejects empty strings in some fields; leave empty fields out.
+    return {k: v for k, v in doc.items() if v != ""}
+
+
+def sort_key(listing: Mapping[str, Any]) -> tuple[int, str, str]:
+    """Name order (casefolded; listings without a name last), then id: the docnum order."""
+    name = (listing.get("name") or listing.get("business") or "").casefold()
+    return (0 if name else 1, name, listing["id"])
+
+
+def facet_ids() -> tuple[str, ...]:
+    """The bit order of the facet mask: technique ids, then insurance ids (<= 64)."""
+    ids = tuple(f"t:{t}" for t in vocabulary.TECHNIQUES) + tuple(f"i:{i}" for i in vocabulary.INSURANCES)
+    if len(ids) > 64:
+        raise ValueError("more than 64 technique and insurance ids: the facet mask needs a wider type")
+    return ids
+
+
+def facet_mask(listing: Mapping[str, Any], bit_of: Mapping[str, int]) -> int:
+    """The listing's technique and insurance ids as one integer bitmask (unknown ids ignored)."""
+    mask = 0
+    for prefix, ids in (("t:", listing["techniques"]), ("i:", listing["insurance"])):
+        for term_id in ids:
+            bit = bit_of.get(prefix + term_id)
+            if bit is not None:
+                mask |= 1 << bit
+    return mask
+
+
+def spelling_words(listing: Mapping[str, Any]) -> set[str]:
+    """Unstemmed words a suggestion may offer: names, business, city, conditions.
+
+    Bios are left out on purpose: they are most of the text and would make the
+    build noticeably slower for little gain.
+    """
+    text = " ".join(filter(None, (listing.get("name"), listing.get("business"), listing.get("city"), *listing["conditions"])))
+    return {w.casefold() for w in _WORD.findall(text)}

@@ -1,0 +1,281 @@
+"""Searching one index generation: query objects in, listing dicts out.
+
+How a search runs (each step chosen to keep per-query work small):
+
+1. Options become a *filter* of Whoosh query objects (`build_filter`): the
+   values of one option are OR'ed, options are AND'ed, `--near` is an `Or` of
+   a few grid-cell terms (index.geo). User options never become query text.
+2. Query text is cleaned and bounded (`clean_query`) and parsed over the text
+   field with wildcards, `field:` prefixes, ranges, boosts and `*:*` removed;
+   phrases, parentheses and AND/OR/NOT remain. Words are AND'ed: a listing
+   must match every word. If no listing matches them all,
+   the search is relaxed to OR, which still ranks listings matching more
+   words first, and `SearchResult.relaxed` says so.
+3. The matching document numbers (from `docs_for_query` without text);
+   `--near` then keeps those within the radius by exact great-circle distance
+   from the coordinates sidecar. `total` and the facet counts are over this
+   full set (facets from the per-document bitmask sidecar: one pass, no
+   Whoosh categorizer per document).
+4. With query text, one scoring pass over every match ranks them (and gives
+   the set of step 3); without, no scoring at all. Only the page is loaded:
+   relevance order from that pass, distance via a heap, name by document
+   number (documents were added in name order).
+
+One fresh searcher per search, always in `with`; never `Searcher.refresh()`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import scoring
+
+from index import document, geo, suggest, vocabulary
+from index.schema import ANALYZER, TEXT_FIELD
+from index.store import Generation, open_generation
+
+SORTS = ("relevance", "distance", "name")
+DEFAULT_LIMIT = 20
+DEFAULT_RADIUS_MILES = 25.0
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 32
+MAX_WORD_CHARS = 40  # the analyzer drops longer tokens; the parser is quadratic in them
+# TF-IDF, not Whoosh's default BM25F: BM25F reads each matching document's
+# field length from a column, which made common-word queries about 3x slower;
+# listings are short and similar in length, so length normalisation buys little.
+WEIGHTING = scoring.TF_IDF()
+
+_WHITESPACE = re.compile(r"\s+")
+_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
+
+
+class QueryError(ValueError):
+    """Query text that cannot be searched (nothing searchable left after cleaning)."""
+
+
+@dataclass
+class SearchRequest:
+    query: str | None = None
+    techniques: tuple[str, ...] = ()  # canonical ids; acupressure includes shiatsu
+    insurance: tuple[str, ...] = ()  # canonical ids
+    accepts_insurance: bool = False
+    near: tuple[float, float] | None = None  # (lat, lon)
+    radius_miles: float = DEFAULT_RADIUS_MILES
+    state: str | None = None
+    city: str | None = None
+    language: str | None = None
+    gender: str | None = None
+    credential: str | None = None
+    sort: str | None = None  # relevance | distance | name; None: the default
+    limit: int | None = DEFAULT_LIMIT  # None: every match
+
+
+@dataclass
+class SearchResult:
+    total: int
+    results: list[dict[str, Any]]
+    facets: dict[str, dict[str, int]]
+    suggestions: list[str] = field(default_factory=list)
+    sort: str = "name"
+    relaxed: bool = False  # no listing matched every word; OR'ed instead
+    generation: int = 0
+
+
+def clean_query(text: str | None) -> str:
+    """Bounded, printable query text: no control characters or lone surrogates,
+    at most MAX_QUERY_WORDS words of at most MAX_WORD_CHARS characters."""
+    if not text:
+        return ""
+    text = document._UNPRINTABLE.sub(" ", text[: MAX_QUERY_CHARS * 4])
+    text = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], text)
+    words = _WHITESPACE.split(text.strip())[:MAX_QUERY_WORDS]
+    return " ".join(words)[:MAX_QUERY_CHARS].strip()
+
+
+def _parser(grouping: str):
+    from whoosh.qparser import AndGroup, GroupPlugin, OperatorsPlugin, OrGroup, PhrasePlugin, QueryParser
+
+    group = AndGroup if grouping == "and" else OrGroup.factory(0.9)
+    # No FieldsPlugin (no `field:`), WildcardPlugin (no `*` scans), RangePlugin
+    # (`[a TO b]` raises), BoostPlugin, EveryPlugin or SingleQuotePlugin
+    # (apostrophes in names are not quotes).
+    from index.schema import SCHEMA
+
+    return QueryParser(TEXT_FIELD, SCHEMA, plugins=[PhrasePlugin(), GroupPlugin(), OperatorsPlugin()], group=group)
+
+
+def parse_query(text: str, grouping: str = "and") -> wq.Query | None:
+    """Cleaned text -> a Whoosh query, or None when nothing searchable is left."""
+    try:
+        q = _parser(grouping).parse(text)
+    except Exception:
+        # Belt and braces: whatever syntax tripped the parser, search the words.
+        words = re.sub(r"[^\w\s]", " ", text)
+        try:
+            q = _parser(grouping).parse(words)
+        except Exception:
+            return None
+    if q is None or q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        return None
+    return q
+
+
+def build_filter(request: SearchRequest) -> wq.Query | None:
+    """The options as one filter query (None when there are no filters)."""
+    parts: list[wq.Query] = []
+
+    def any_of(fieldname: str, values) -> None:
+        values = list(dict.fromkeys(v for v in values if v))
+        if values:
+            parts.append(wq.Or([wq.Term(fieldname, v) for v in values]) if len(values) > 1 else wq.Term(fieldname, values[0]))
+
+    any_of("techniques", [t for tech in request.techniques for t in vocabulary.expand_technique(tech)])
+    any_of("insurance", request.insurance)
+    if request.accepts_insurance:
+        parts.append(wq.Term("accepts_insurance", "yes"))
+    any_of("state", [(request.state or "").upper()])
+    any_of("city", [document.norm_city(request.city)])
+    any_of("languages", [(request.language or "").strip().casefold()])
+    any_of("gender", [(request.gender or "").strip().casefold()])
+    any_of("credentials", [(request.credential or "").strip().upper()])
+    if request.near is not None:
+        any_of("geo", geo.covering_cells(request.near[0], request.near[1], request.radius_miles))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+def resolve_sort(request: SearchRequest, has_text: bool) -> str:
+    if request.sort is None:
+        return "relevance" if has_text else ("distance" if request.near is not None else "name")
+    if request.sort not in SORTS:
+        raise ValueError(f"unknown sort {request.sort!r}: expected one of {', '.join(SORTS)}")
+    if request.sort == "distance" and request.near is None:
+        raise ValueError("sorting by distance needs a --near location")
+    return request.sort
+
+
+def search(index_root: str | Path, request: SearchRequest) -> SearchResult:
+    """Run `request` against the published generation under `index_root`.
+
+    Raises store.IndexMissing when nothing was built, QueryError for query
+    text with nothing searchable in it, ValueError for an impossible sort.
+    """
+    text = clean_query(request.query)
+    q = parse_query(text) if text else None
+    if text and q is None:
+        raise QueryError(f"Nothing to search for in {text!r}: use words or \"quoted phrases\".")
+    sort = resolve_sort(request, q is not None)
+    for attempt in range(3):
+        generation = open_generation(index_root)
+        try:
+            return _search(generation, request, text, q, sort)
+        except FileNotFoundError:
+            # The generation resolved above was pruned by two rebuilds in a
+            # row while we opened it: resolve CURRENT again.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | None, sort: str) -> SearchResult:
+    fq = build_filter(request)
+    relaxed = False
+    scores: dict[int, float] = {}
+    with gen.index.searcher(weighting=WEIGHTING) as searcher:
+        if q is None:
+            docs = sorted(searcher.docs_for_query(fq)) if fq is not None else list(range(searcher.doc_count_all()))
+            ranked = None
+        else:
+            ranked = _ranked(searcher, q, fq)
+            if not ranked and isinstance(q, wq.And):
+                q_or = parse_query(text, "or")
+                if q_or is not None:
+                    ranked = _ranked(searcher, q_or, fq)
+                    relaxed = bool(ranked)
+            scores = dict(ranked)
+            docs = sorted(scores)
+        distances: dict[int, float] = {}
+        if request.near is not None:
+            docs, distances = _within(gen, docs, request.near, request.radius_miles)
+        facets = facet_counts(gen, docs)
+        n = len(docs) if request.limit is None else request.limit
+        if sort == "relevance" and ranked is not None:
+            page = [d for d, _ in ranked if not distances or d in distances][:n]
+        elif sort == "distance":
+            page = heapq.nsmallest(n, docs, key=lambda d: (distances[d], d))
+        else:  # name: documents were added in name order
+            page = docs[:n]
+        results = []
+        for docnum in page:
+            listing = json.loads(searcher.stored_fields(docnum)["data"])
+            listing["score"] = round(scores[docnum], 4) if docnum in scores else None
+            if request.near is not None:
+                listing["distance_miles"] = round(distances[docnum], 2)
+            results.append(listing)
+        suggestions = []
+        if text and (not docs or relaxed):
+            suggestions = suggest.suggestions(searcher, gen, text)
+    return SearchResult(len(docs), results, facets, suggestions, sort, relaxed, gen.number)
+
+
+def _ranked(searcher, q: wq.Query, fq: wq.Query | None) -> list[tuple[int, float]]:
+    """Every match as (docnum, score), best first (ties in name order).
+
+    One scoring pass over all matches gives the ranking, the total and the
+    facet set together: measured no slower than a docs-only pass plus a
+    top-N pass, which each walk the posting lists.
+    """
+    hits = searcher.search(q, filter=fq, limit=None, terms=False)
+    return list(hits.items())
+
+
+def _within(gen: Generation, docs: list[int], near: tuple[float, float], radius: float):
+    lats, lons = gen.coords
+    lat0, lon0 = near
+    haversine = geo.haversine_miles
+    kept, distances = [], {}
+    for docnum in docs:
+        lat = lats[docnum]
+        if lat != lat:  # NaN: no coordinates, never matches --near
+            continue
+        d = haversine(lat0, lon0, lat, lons[docnum])
+        if d <= radius:
+            kept.append(docnum)
+            distances[docnum] = d
+    return kept, distances
+
+
+def facet_counts(gen: Generation, docs: list[int]) -> dict[str, dict[str, int]]:
+    """How many of `docs` offer each technique and take each insurance, most first."""
+    masks = gen.facet_masks
+    by_mask = Counter(masks) if len(docs) == len(masks) else Counter(masks[d] for d in docs)
+    ids = gen.meta["facet_ids"]
+    counts: Counter[str] = Counter()
+    for mask, n in by_mask.items():
+        while mask:
+            low = mask & -mask
+            counts[ids[low.bit_length() - 1]] += n
+            mask ^= low
+    out: dict[str, dict[str, int]] = {"techniques": {}, "insurance": {}}
+    for fid, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out["techniques" if fid.startswith("t:") else "insurance"][fid[2:]] = n
+    return out
+
+
+def query_words(text: str) -> list[str]:
+    """The searchable words of query text as typed (operators and stop words dropped)."""
+    words = []
+    for raw in re.findall(r"\w+", text):
+        if raw in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"):
+            continue
+        if any(True for _ in ANALYZER(raw)):
+            words.append(raw)
+    return words

@@ -1,0 +1,286 @@
+"""Building, publishing and opening index generations.
+
+Layout under the index root::
+
+    CURRENT            "gen-000007": the generation searches open
+    gen-000006/        the previous generation, kept for rollback
+    gen-000007/        Whoosh files (compound=False) + knead sidecars
+    .build.lock        serialises builders (flock; dies with the process)
+
+A build writes a *new* directory `gen-NNNNNN.tmp` beside the live one, commits
+it, checks its document count, writes the sidecars, fsyncs every file and the
+directory, renames it to `gen-NNNNNN`, and only then swaps the pointer
+(`CURRENT.tmp`, fsync, `os.replace`). A search resolves `CURRENT` once and
+reads one complete generation; a build that fails removes its `.tmp` and the
+previous generation keeps serving. Whoosh commits are atomic against a killed
+process but fsync nothing (traps.md), hence the explicit fsyncs.
+
+Sidecars (per generation, indexed by document number; documents are added in
+name order so the docnum is also the name sort key):
+
+    knead-meta.json    schema version, doc count, facet bit order
+    knead-coords.bin   lat, lon as native doubles (NaN when unknown)
+    knead-facets.bin   technique/insurance bitmask per document (uint64)
+    knead-words.txt    unstemmed words for spelling suggestions
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import time
+from array import array
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from index import document
+from index.schema import SCHEMA, SCHEMA_VERSION
+
+CURRENT = "CURRENT"
+META = "knead-meta.json"
+COORDS = "knead-coords.bin"
+FACETS = "knead-facets.bin"
+WORDS = "knead-words.txt"
+_GEN = re.compile(r"^gen-(\d{6})(\.tmp)?$")
+# Whoosh's in-memory posting pool before it spills runs to disk: more is faster
+# (fewer merge passes) up to the point memory becomes the problem.
+WRITER_LIMIT_MB = 256
+
+
+class IndexMissing(Exception):
+    """Nothing has been built (or published) under this index root yet."""
+
+
+class BuildError(Exception):
+    """A build that could not be published; the previous generation still serves."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    generation: int
+    path: Path
+    doc_count: int
+    seconds: float
+    skipped: int = 0  # listings rejected by validation (no usable id)
+
+
+def _gen_name(number: int) -> str:
+    return f"gen-{number:06d}"
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_file():
+            _fsync_path(child)
+    _fsync_path(path, directory=True)
+
+
+def current_generation(index_root: Path) -> int | None:
+    """The published generation number, or None when nothing was published."""
+    try:
+        name = (Path(index_root) / CURRENT).read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    m = _GEN.match(name)
+    if not m or m.group(2):
+        raise IndexMissing(f"{Path(index_root) / CURRENT} is corrupt: {name[:40]!r}")
+    return int(m.group(1))
+
+
+def _existing(index_root: Path) -> list[tuple[int, Path]]:
+    found = []
+    for child in index_root.iterdir():
+        m = _GEN.match(child.name)
+        if m and child.is_dir():
+            found.append((int(m.group(1)), child))
+    return sorted(found)
+
+
+def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, str, dict]], int]:
+    """Clean and de-duplicate (the last occurrence of an id wins), in name order."""
+    by_id: dict[str, tuple[tuple, str]] = {}
+    skipped = 0
+    for raw in listings:
+        try:
+            listing = document.clean_listing(raw)
+        except document.InvalidListing:
+            skipped += 1
+            continue
+        # Held as JSON, not dicts: a third of the memory at 100,000 listings.
+        by_id[listing["id"]] = (document.sort_key(listing), json.dumps(listing, ensure_ascii=False))
+    ordered = sorted(by_id.values(), key=lambda item: item[0])
+    return ordered, skipped
+
+
+def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.PathLike[str]) -> BuildResult:
+    """Build a new generation from `listings` and publish it atomically.
+
+    Raises BuildError (after removing the partial generation) when the build
+    fails; the previously published generation is untouched.
+    """
+    import fcntl
+
+    from whoosh import index as whoosh_index
+
+    started = time.monotonic()
+    root = Path(index_root)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".build.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time; released on close or death
+        existing = _existing(root)
+        number = (existing[-1][0] if existing else 0) + 1
+        tmp = root / f"{_gen_name(number)}.tmp"
+        final = root / _gen_name(number)
+        try:
+            ordered, skipped = _collect(listings)
+            tmp.mkdir()
+            ix = whoosh_index.create_in(str(tmp), SCHEMA)
+            facet_ids = document.facet_ids()
+            bit_of = {fid: bit for bit, fid in enumerate(facet_ids)}
+            lats, lons, masks = array("d"), array("d"), array("Q")
+            words: set[str] = set()
+            # compound=False: a compound segment is copied into memory on
+            # every open (366 ms, 1.2 GB at 100,000 listings, traps.md).
+            with ix.writer(limitmb=WRITER_LIMIT_MB, compound=False) as writer:
+                for _, data in ordered:
+                    listing = json.loads(data)
+                    writer.add_document(**document.to_document(listing, data))
+                    lats.append(listing["lat"] if listing["lat"] is not None else math.nan)
+                    lons.append(listing["lon"] if listing["lon"] is not None else math.nan)
+                    masks.append(document.facet_mask(listing, bit_of))
+                    words |= document.spelling_words(listing)
+            _verify(tmp, ordered)
+            (tmp / COORDS).write_bytes(lats.tobytes() + lons.tobytes())
+            (tmp / FACETS).write_bytes(masks.tobytes())
+            (tmp / WORDS).write_text("\n".join(sorted(words)), encoding="utf-8")
+            meta = {
+                "schema_version": SCHEMA_VERSION,
+                "generation": number,
+                "doc_count": len(ordered),
+                "facet_ids": list(facet_ids),
+                "byteorder": sys.byteorder,
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            }
+            (tmp / META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            _fsync_tree(tmp)
+            os.rename(tmp, final)
+            _fsync_path(root, directory=True)
+            _publish(root, final.name)
+        except BaseException as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, Exception) and not isinstance(exc, BuildError):
+                raise BuildError(f"index build failed, previous index kept: {exc}") from exc
+            raise
+        _prune(root, keep={number, number - 1} | _previous(existing))
+        return BuildResult(number, final, len(ordered), time.monotonic() - started, skipped)
+
+
+def _previous(existing: list[tuple[int, Path]]) -> set[int]:
+    # The generation that was live before this build (normally number - 1,
+    # but not after a failed build left a gap): kept for rollback.
+    done = [n for n, p in existing if not p.name.endswith(".tmp")]
+    return {done[-1]} if done else set()
+
+
+def _verify(path: Path, ordered: list[tuple[tuple, str]]) -> None:
+    """The committed generation holds every document, in one segment, in our order."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(path), readonly=True)
+    with ix.searcher() as searcher:
+        count = searcher.doc_count_all()
+        if count != len(ordered):
+            raise BuildError(f"index holds {count} documents, expected {len(ordered)}")
+        segments = ix._segments()
+        if len(segments) > 1:
+            raise BuildError(f"expected one segment, found {len(segments)}")
+        for docnum in {0, count - 1} if count else ():
+            stored = json.loads(searcher.stored_fields(docnum)["data"])
+            if stored["id"] != json.loads(ordered[docnum][1])["id"]:
+                raise BuildError("document order differs from insertion order")
+
+
+def _publish(root: Path, name: str) -> None:
+    tmp = root / f"{CURRENT}.tmp"
+    with open(tmp, "w", encoding="ascii") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, root / CURRENT)
+    _fsync_path(root, directory=True)
+
+
+def _prune(root: Path, keep: set[int]) -> None:
+    """Delete generations other than `keep` and leftovers of crashed builds."""
+    for number, path in _existing(root):
+        if number not in keep or path.name.endswith(".tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class Generation:
+    """One published generation, opened for reading: the Whoosh index plus sidecars."""
+
+    number: int
+    path: Path
+    index: Any  # whoosh.index.FileIndex
+    meta: dict[str, Any] = field(repr=False)
+
+    @cached_property
+    def coords(self) -> tuple[array, array]:
+        raw = array("d")
+        raw.frombytes((self.path / COORDS).read_bytes())
+        self._byteswap(raw)
+        n = len(raw) // 2
+        return raw[:n], raw[n:]
+
+    @cached_property
+    def facet_masks(self) -> array:
+        raw = array("Q")
+        raw.frombytes((self.path / FACETS).read_bytes())
+        self._byteswap(raw)
+        return raw
+
+    @cached_property
+    def words(self) -> list[str]:
+        text = (self.path / WORDS).read_text(encoding="utf-8")
+        return text.split("\n") if text else []
+
+    def _byteswap(self, values: array) -> None:
+        if self.meta.get("byteorder", sys.byteorder) != sys.byteorder:
+            values.byteswap()
+
+
+def open_generation(index_root: str | os.PathLike[str]) -> Generation:
+    """Resolve CURRENT once and open that generation (IndexMissing when there is none)."""
+    from whoosh import index as whoosh_index
+
+    root = Path(index_root)
+    number = current_generation(root)
+    if number is None:
+        raise IndexMissing(f"No index yet in {root}")
+    path = root / _gen_name(number)
+    meta = json.loads((path / META).read_text(encoding="utf-8"))
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        raise IndexMissing(f"The index in {root} was built by another version of knead: run `knead reindex`.")
+    return Generation(number, path, whoosh_index.open_dir(str(path), readonly=True), meta)
+
+
+def open_index(index_root: str | os.PathLike[str]):
+    """The published generation's Whoosh index (IndexMissing when nothing was built)."""
+    return open_generation(index_root).index

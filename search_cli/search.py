@@ -1,0 +1,204 @@
+"""`knead search`, `knead reindex` and `knead vocab`: thin click commands over `index`.
+
+Options are converted and checked by click parameter types (search_cli.options),
+so a bad value is a usage error (exit 2) before anything is opened; the index
+library does the work; search_cli.output formats it. Nothing here imports
+Scrapy, and the ZIP table loads only when `--near` is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from index.datadir import DataDir
+from index.listing import FIELD_NAMES
+from search_cli import options
+from search_cli.output import (
+    echo_err,
+    output_options,
+    phone_display,
+    render_table,
+    resolve_format,
+    to_csv,
+    to_json,
+    to_jsonl,
+    write_output,
+)
+
+SORTS = ("relevance", "distance", "name")
+FACETS_SHOWN = 8  # per facet under the table
+
+
+def _no_index(data_dir: DataDir) -> click.ClickException:
+    return click.ClickException(f"No index yet in {data_dir.root}: run `knead crawl` first.")
+
+
+@click.command("search")
+@click.argument("query", required=False)
+@click.option("--technique", "-t", "techniques", multiple=True, type=options.TECHNIQUE,
+              help="Technique id or spelling (repeat: any of them). acupressure includes shiatsu.")
+@click.option("--insurance", "-i", "insurance", multiple=True, type=options.INSURANCE,
+              help="Insurance or payment id or spelling (repeat: any of them).")
+@click.option("--accepts-insurance", is_flag=True, help="Only listings that take health insurance (any carrier, Medicare, Medicaid, TRICARE/VA).")
+@click.option("--near", type=options.NearType(), help='Center of a distance search: a ZIP, "City, ST" or "lat,lon".')
+@click.option("--radius", type=options.PositiveFloat(), default=None, help="Miles from --near (default: 25).")
+@click.option("--state", type=options.StateType(), help="Two-letter state code.")
+@click.option("--city", help="City name (exact, any case).")
+@click.option("--language", help="A language the therapist speaks.")
+@click.option("--gender", help="female, male or non-binary.")
+@click.option("--credential", help="A credential such as LMT or BCTMB.")
+@click.option("--sort", type=click.Choice(SORTS), default=None,
+              help="Default: distance with --near and no QUERY, relevance with a QUERY, name otherwise.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most N listings.")
+@click.option("--all", "all_", is_flag=True, help="Show every matching listing.")
+@output_options
+@click.pass_context
+def search(ctx, query, techniques, insurance, accepts_insurance, near, radius, state, city, language, gender,
+           credential, sort, limit, all_, fmt, output):
+    """Search the index: free-text QUERY (optional) plus filters.
+
+    Words are AND'ed (all must match, stemmed: "headache" finds "headaches");
+    "quoted phrases" match in order. Technique and insurance spellings work as
+    text too ("cranio sacral", "CST").
+
+    \b
+    Examples:
+      knead search "low back pain" --near 06103
+      knead search --technique deep-tissue --insurance aetna --near "Hartford, CT"
+    """
+    from index.search import QueryError, SearchRequest
+    from index.search import search as run_search
+    from index.store import IndexMissing
+
+    data_dir: DataDir = ctx.obj
+    if all_ and ctx.get_parameter_source("limit") == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--limit and --all cannot be used together.")
+    if radius is not None and near is None:
+        raise click.UsageError("--radius needs --near.")
+    if sort == "distance" and near is None:
+        raise click.UsageError("--sort distance needs --near.")
+    request = SearchRequest(
+        query=query or None, techniques=tuple(techniques), insurance=tuple(insurance),
+        accepts_insurance=accepts_insurance, near=(near[0], near[1]) if near else None,
+        radius_miles=radius if radius is not None else 25.0, state=state, city=city, language=language,
+        gender=gender, credential=credential, sort=sort, limit=None if all_ else limit,
+    )
+    try:
+        result = run_search(data_dir.index_root, request)
+    except IndexMissing:
+        raise _no_index(data_dir) from None
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+
+    shown_query = _shown_query(query)
+    if result.total == 0 and shown_query is not None:
+        hint = f" Did you mean '{result.suggestions[0]}'?" if result.suggestions else ""
+        echo_err(f"No results for '{shown_query}'.{hint}")
+    elif result.relaxed:
+        hint = f" Did you mean '{result.suggestions[0]}'?" if result.suggestions else ""
+        echo_err(f"No listing matches every word of '{shown_query}'; showing listings that match some.{hint}")
+
+    fmt = resolve_format(fmt, output)
+    columns = list(FIELD_NAMES) + ["first_seen", "last_seen", "score"] + (["distance_miles"] if near else [])
+    if fmt == "json":
+        text = to_json({"query": shown_query, "total": result.total, "results": result.results,
+                        "facets": result.facets, "suggestions": result.suggestions})
+    elif fmt == "jsonl":
+        text = to_jsonl(result.results)
+    elif fmt == "csv":
+        text = to_csv(result.results, columns)
+    else:
+        text = render_table(lambda console: _table(console, result, near, request.radius_miles))
+    write_output(text, output)
+
+
+def _shown_query(query: str | None) -> str | None:
+    from index.search import clean_query
+
+    return clean_query(query) or None
+
+
+def _table(console, result, near, radius: float) -> None:
+    from rich import box
+    from rich.table import Table
+
+    # No vertical rules: at 80 columns every character goes to the values.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Name", overflow="fold")
+    table.add_column("Where", overflow="fold")
+    table.add_column("Techniques", overflow="fold")
+    table.add_column("Insurance", overflow="fold")
+    table.add_column("Phone", no_wrap=True)
+    for row in result.results:
+        who = ", ".join(filter(None, [row.get("name") or "(no name)", *row.get("credentials", [])]))
+        if row.get("business"):
+            who += f"\n{row['business']}"
+        where = ", ".join(filter(None, (row.get("city"), row.get("state"))))
+        if near:
+            where += f"\n{row['distance_miles']:.1f} mi"
+        table.add_row(who, where, ", ".join(row.get("techniques") or []), ", ".join(row.get("insurance") or []),
+                      phone_display(row.get("phone")))
+    console.print(table)
+    place = f" within {radius:g} miles of {near[2]}" if near else ""
+    console.print(f"Showing {len(result.results)} of {result.total} listings{place}.")
+    for facet, title in (("techniques", "Techniques"), ("insurance", "Insurance")):
+        counts = list(result.facets.get(facet, {}).items())
+        if counts:
+            shown = ", ".join(f"{k} {n}" for k, n in counts[:FACETS_SHOWN])
+            more = f", +{len(counts) - FACETS_SHOWN} more" if len(counts) > FACETS_SHOWN else ""
+            console.print(f"{title}: {shown}{more}")
+
+
+@click.command("reindex")
+@click.pass_obj
+def reindex(data_dir: DataDir) -> None:
+    """Rebuild the search index from the store of record (no crawling)."""
+    from index.records import RecordStore
+    from index.store import BuildError, build_index
+
+    if not Path(data_dir.records_path).exists():
+        raise click.ClickException(f"Nothing crawled yet in {data_dir.root}: run `knead crawl` first.")
+    try:
+        with RecordStore(data_dir.records_path) as store:
+            result = build_index(store.listings(), data_dir.index_root)
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from None
+    skipped = f", {result.skipped} skipped" if result.skipped else ""
+    click.echo(f"Indexed {result.doc_count} listings{skipped}: generation {result.generation} ({result.seconds:.1f} s)")
+
+
+@click.command("vocab")
+@click.argument("kind", type=click.Choice(("techniques", "insurance")))
+@output_options
+def vocab(kind: str, fmt: str | None, output: Path | None) -> None:
+    """List the technique or insurance ids, their labels and spellings."""
+    from index import vocabulary
+
+    table = vocabulary.TECHNIQUES if kind == "techniques" else vocabulary.INSURANCES
+    rows = [{"id": t.id, "label": t.label, "spellings": list(t.spellings), **({"group": t.group} if t.group else {})}
+            for t in table.values()]
+    fmt = resolve_format(fmt, output)
+    if fmt == "json":
+        text = to_json(rows)
+    elif fmt == "jsonl":
+        text = to_jsonl(rows)
+    elif fmt == "csv":
+        text = to_csv(rows, ["id", "label", "spellings"] + (["group"] if kind == "insurance" else []))
+    else:
+        text = render_table(lambda console: _vocab_table(console, rows))
+    write_output(text, output)
+
+
+def _vocab_table(console, rows) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Id", no_wrap=True)
+    table.add_column("Label", overflow="fold")
+    table.add_column("Other spellings", overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], row["label"], ", ".join(row["spellings"]))
+    console.print(table)

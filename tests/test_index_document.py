@@ -1,0 +1,45 @@
+"""index.document: cleaning and the listing -> document mapping."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index import document
+from index.listing import FIELD_NAMES
+
+
+def test_clean_listing_types_and_bounds():
+    raw = {"id": " amta:1 ", "name": "Jane\x07 Doe", "credentials": ["LMT", "LMT", None, 5], "lat": True,
+           "lon": 1.0, "state": "ct", "techniques": ["Swedish"], "accepts_insurance": "yes",
+           "bio": "b" * 50_000, "conditions": ["x"] * 500, "unknown": "dropped"}
+    out = document.clean_listing(raw)
+    assert set(out) == set(FIELD_NAMES) | {"first_seen", "last_seen"}
+    assert out["id"] == "amta:1" and out["name"] == "Jane  Doe" and out["credentials"] == ["LMT", "5"]
+    assert out["lat"] is None and out["lon"] is None and out["state"] == "CT"
+    assert out["techniques"] == ["swedish"] and out["accepts_insurance"] is None
+    assert len(out["bio"]) == document.MAX_BIO and out["conditions"] == ["x"]
+
+
+@pytest.mark.parametrize("bad", [{}, {"id": None}, {"id": "  "}, [], "x"])
+def test_listing_without_id_is_invalid(bad):
+    with pytest.raises(document.InvalidListing):
+        document.clean_listing(bad)
+
+
+def test_to_document_fields():
+    listing = document.clean_listing({
+        "id": "t:1", "name": "Ana Silva", "credentials": ["LMT"], "city": "West  Hartford", "state": "CT",
+        "zip": "06119", "lat": 41.76, "lon": -72.74, "techniques": ["craniosacral", "acupressure"],
+        "insurance": ["aetna", "hsa-fsa"], "languages": ["English", "Spanish, Brazilian"], "gender": "Female",
+        "conditions": ["low back pain"], "bio": "Hello", "first_seen": "2025-01-01T00:00:00+00:00"})
+    doc = document.to_document(listing)
+    assert json.loads(doc["data"]) == listing
+    assert doc["techniques"] == "craniosacral,acupressure" and doc["insurance"] == "aetna,hsa-fsa"
+    assert doc["accepts_insurance"] == "yes" and doc["city"] == "west hartford" and doc["gender"] == "female"
+    assert doc["languages"] == "english,spanish  brazilian" and doc["credentials"] == "LMT"
+    assert "CST" in doc["text"] and "Upledger" in doc["text"] and "Connecticut" in doc["text"]
+    assert doc["geo"].split()[-1] == "any" and len(doc["geo"].split()) == 5
+    bare = document.to_document(document.clean_listing({"id": "t:2"}))
+    assert bare["accepts_insurance"] == "no" and "geo" not in bare and "city" not in bare

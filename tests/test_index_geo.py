@@ -1,0 +1,53 @@
+"""index.geo: place resolution, distances and the cell prefilter's coverage."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from index import geo
+
+
+def test_resolve_zip_city_and_latlon():
+    lat, lon, label = geo.resolve_near("06103")
+    assert (round(lat, 4), round(lon, 3), label) == (41.7672, -72.676, "06103 (Hartford, CT)")
+    lat, lon, label = geo.resolve_near("  hartford,  ct ")
+    assert label == "Hartford, CT" and abs(lat - 41.76) < 0.1 and abs(lon + 72.68) < 0.1
+    assert geo.resolve_near("41.5,-72.25") == (41.5, -72.25, "41.5000,-72.2500")
+
+
+@pytest.mark.parametrize("value,message", [
+    ("00000", "ZIP code '00000' does not exist."),
+    ("Nowhereville, CT", "No US city named 'Nowhereville, CT'."),
+    ("91,200", "'91,200' is not a valid latitude,longitude (latitude -90..90, longitude -180..180)."),
+    ("hartford", "'hartford' is not a ZIP code, \"City, ST\" or \"lat,lon\"."),
+    ("", "'' is not a ZIP code, \"City, ST\" or \"lat,lon\"."),
+])
+def test_resolve_errors(value, message):
+    with pytest.raises(ValueError) as info:
+        geo.resolve_near(value)
+    assert str(info.value) == message
+
+
+def test_haversine_known_distance():
+    # Hartford to Boston, about 92 miles as the crow flies.
+    assert geo.haversine_miles(41.7672, -72.676, 42.3601, -71.0589) == pytest.approx(92.5, abs=0.5)
+    assert geo.haversine_miles(10, 10, 10, 10) == 0
+
+
+@pytest.mark.parametrize("radius", [0.5, 3, 10, 25, 60, 150, 400, 900, 2500])
+def test_covering_cells_contain_every_point_within_radius(radius):
+    rng = random.Random(radius)
+    for _ in range(40):
+        lat0, lon0 = rng.uniform(20, 65), rng.uniform(-160, -65)
+        cover = set(geo.covering_cells(lat0, lon0, radius))
+        assert len(cover) <= geo.MAX_COVER_CELLS
+        for _ in range(40):
+            # a random point inside the circle
+            bearing, dist = rng.uniform(0, 2 * math.pi), radius * math.sqrt(rng.random()) * 0.999
+            lat = lat0 + dist / geo.MILES_PER_DEGREE_LAT * math.cos(bearing)
+            lon = lon0 + dist / (geo.MILES_PER_DEGREE_LAT * math.cos(math.radians(lat))) * math.sin(bearing)
+            if geo.haversine_miles(lat0, lon0, lat, lon) <= radius:
+                assert cover & set(geo.cell_terms(lat, lon))
