@@ -12,13 +12,14 @@ is the slowest Whoosh filter there is (traps.md):
    their exact great-circle distance from `haversine_miles`, and those beyond
    the radius are dropped.
 
-The ZIP table (`zipcodes`) costs about 250 ms to load, so it is imported only
-inside `resolve_near`, i.e. only when someone actually asks for `--near`.
+The ZIP table is loaded only inside `resolve_near`, i.e. only when someone
+actually asks for `--near`, and from a compact cache (index.ziptable).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 
 EARTH_RADIUS_MILES = 3958.7613
@@ -92,12 +93,13 @@ def covering_cells(lat: float, lon: float, radius_miles: float) -> list[str]:
     return [ANY_CELL]
 
 
-def resolve_near(text: str) -> tuple[float, float, str]:
+def resolve_near(text: str, cache_dir: str | os.PathLike[str] | None = None) -> tuple[float, float, str]:
     """Turn a `--near` value into (lat, lon, label).
 
     Accepts a 5-digit ZIP (or ZIP+4), "City, ST" (the mean of that city's ZIP
     centroids, any case) or "lat,lon". Raises ValueError naming the value when
-    it is malformed or names no known place.
+    it is malformed or names no known place. With `cache_dir` (the data
+    directory) the ZIP table is read from its compact cache (index.ziptable).
     """
     value = (text or "").strip()
     m = _LATLON.match(value)
@@ -108,43 +110,26 @@ def resolve_near(text: str) -> tuple[float, float, str]:
         return lat, lon, f"{lat:.4f},{lon:.4f}"
     m = _ZIP.match(value)
     if m:
-        zipcodes = _zipcodes()
-        rows = [r for r in zipcodes.matching(m.group(1)) if r.get("lat") and r.get("long")]
-        if not rows:
+        info = _zip_table(cache_dir).zip_info(m.group(1))
+        if info is None:
             raise ValueError(f"ZIP code '{m.group(1)}' does not exist.")
-        row = rows[0]
-        return float(row["lat"]), float(row["long"]), f"{m.group(1)} ({row['city']}, {row['state']})"
+        return info.lat, info.lon, f"{m.group(1)} ({info.city}, {info.state})"
     m = _CITY_STATE.match(value)
     if m:
         city, state = m.group(1), m.group(2).upper()
-        points = city_points(city, state)
-        if not points:
+        position = _zip_table(cache_dir).city_centroid(city, state)
+        if position is None:
             raise ValueError(f"No US city named '{city}, {state}'.")
-        lat = sum(p[0] for p in points) / len(points)
-        lon = sum(p[1] for p in points) / len(points)
-        return lat, lon, f"{_title(city)}, {state}"
+        return position[0], position[1], f"{_title(city)}, {state}"
     raise ValueError(f"'{value}' is not a ZIP code, \"City, ST\" or \"lat,lon\".")
 
 
-def city_points(city: str, state: str) -> list[tuple[float, float]]:
-    """Centroids of the ZIPs whose primary or acceptable city is `city` in `state`, any case."""
-    want = " ".join(city.split()).casefold()
-    state = state.upper()
-    points = []
-    for row in _zipcodes().filter_by(state=state):
-        names = [row.get("city") or ""] + list(row.get("acceptable_cities") or [])
-        if any(n.casefold() == want for n in names) and row.get("lat") and row.get("long"):
-            points.append((float(row["lat"]), float(row["long"])))
-    return points
+def _zip_table(cache_dir: str | os.PathLike[str] | None):
+    # Imported here: only `--near` needs ZIP positions.
+    from index import ziptable
+
+    return ziptable.CachedLookup(cache_dir) if cache_dir else ziptable.load()
 
 
 def _title(city: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() for w in city.split())
-
-
-def _zipcodes():
-    # Imported here, not at module level: loading the ZIP table costs ~250 ms
-    # and only `--near` needs it.
-    import zipcodes
-
-    return zipcodes

@@ -11,7 +11,7 @@ record, the index and every output format use the same names.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -64,7 +64,8 @@ class TherapistListing:
     profile_updated_raw: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A shallow dict (lists are shared): `asdict` deep-copies, which costs a crawl dearly."""
+        return {name: getattr(self, name) for name in FIELD_NAMES}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TherapistListing:

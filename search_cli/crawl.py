@@ -7,8 +7,9 @@ imported only when a crawl actually runs.
 
 from __future__ import annotations
 
+import subprocess
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit
 
 import click
@@ -60,11 +61,9 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
 
     with ExitStack() as stack:
         if source is None:
-            from spiders.sample_site import SampleSite
-
-            site = stack.enter_context(SampleSite(size=sample_size))
-            click.echo(f"Crawling the bundled sample directory at {site.url}", err=True)
-            source, start_urls = "amta", (site.start_url,)
+            url = stack.enter_context(_sample_site_process(sample_size))
+            click.echo(f"Crawling the bundled sample directory at {url}", err=True)
+            source, start_urls = "amta", (f"{url}/find-massage-therapist/?location=&keyword=&page=1",)
             delay = 0.0 if delay is None else delay
             concurrency = concurrency or 8
         progress = stack.enter_context(_progress())
@@ -85,9 +84,32 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
         _rebuild_index(data_dir)
 
 
+@contextmanager
+def _sample_site_process(size: int):
+    """Serve the sample directory from a child process, yielding its URL.
+
+    A child, not a thread: rendering pages in this process would compete with
+    the crawler for the interpreter lock and halve the crawl's speed.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "search_cli", "sample-site", "--size", str(size)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+    )
+    try:
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http://"):
+            raise click.ClickException("The sample directory's server did not start.")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def _progress():
     """A live counter on stderr when it is a terminal; otherwise nothing."""
-    from contextlib import contextmanager
 
     @contextmanager
     def live():

@@ -49,10 +49,12 @@ class NearType(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
+        from index.datadir import DataDir
         from index.geo import resolve_near
 
+        data_dir = ctx.find_object(DataDir) if ctx is not None else None
         try:
-            return resolve_near(str(value))
+            return resolve_near(str(value), data_dir.root if data_dir else None)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
@@ -21,6 +22,7 @@ def sample_site(port: int, size: int, seed: int) -> None:
 
     with SampleSite(size=size, seed=seed, port=port) as site:
         click.echo(site.url)
+        sys.stdout.flush()  # `knead crawl` reads this line from a pipe
         click.echo(f"Start URL: {site.start_url}", err=True)
         click.echo("Press Ctrl-C to stop.", err=True)
         try:

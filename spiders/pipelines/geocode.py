@@ -1,62 +1,46 @@
-"""ZIP to latitude/longitude, offline, with the `zipcodes` package.
+"""ZIP to latitude/longitude, offline, from the `zipcodes` table (index.ziptable).
 
 The ZIP's centroid is the listing's position (a directory rarely gives more).
 Without a ZIP, the centroid of the city's ZIPs stands in, so "West Hartford, CT"
 still answers a `--near` search. A ZIP that does not exist, or lies in another
-state than the address says, is counted as invalid and not used.
+state than the address says, is counted as invalid and not used. Loading the
+table also writes the data directory's ZIP cache that `knead search --near` reads.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from itemadapter import ItemAdapter
 
+from index import ziptable
+from index.datadir import DataDir
 from spiders.pipelines import StatsPipeline
 
 
-@lru_cache(maxsize=65536)
-def zip_position(zip5: str) -> tuple[float, float, str] | None:
-    import zipcodes
-
-    try:
-        found = zipcodes.matching(zip5)
-    except (TypeError, ValueError):
-        return None
-    if not found:
-        return None
-    return float(found[0]["lat"]), float(found[0]["long"]), found[0]["state"]
-
-
-@lru_cache(maxsize=16384)
-def city_position(city: str, state: str) -> tuple[float, float] | None:
-    import zipcodes
-
-    found = [z for z in zipcodes.filter_by(state=state) if z["city"].lower() == city.lower() and z["lat"]]
-    if not found:
-        return None
-    lat = sum(float(z["lat"]) for z in found) / len(found)
-    lon = sum(float(z["long"]) for z in found) / len(found)
-    return round(lat, 5), round(lon, 5)
-
-
 class GeocodePipeline(StatsPipeline):
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self.cache_dir = DataDir.resolve(crawler.settings.get("KNEAD_DATA_DIR")).root
+        self.table: ziptable.ZipTable | None = None
+
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         if adapter.get("lat") is not None and adapter.get("lon") is not None:
             return item
+        if self.table is None:
+            self.table = ziptable.load(self.cache_dir)
         zip5, state = adapter.get("zip"), adapter.get("state")
         if zip5:
-            found = zip_position(zip5)
-            if found and (not state or found[2] == state):
-                adapter["lat"], adapter["lon"] = found[0], found[1]
-                adapter["state"] = state or found[2]
+            found = self.table.zip_info(zip5)
+            if found and (not state or found.state == state):
+                adapter["lat"], adapter["lon"] = found.lat, found.lon
+                adapter["state"] = state or found.state
                 return item
             self.inc("field/zip/invalid")
             adapter["zip"] = None
         if adapter.get("city") and state:
-            position = city_position(adapter["city"], state)
+            position = self.table.city_centroid(adapter["city"], state)
             if position:
                 adapter["lat"], adapter["lon"] = position
                 self.inc("geocode/city_centroid")

@@ -14,6 +14,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from index.datadir import DataDir
+from index.listing import TherapistListing
 from index.records import RecordStore
 from spiders.pipelines import StatsPipeline
 
@@ -36,7 +37,8 @@ class RecordStorePipeline(StatsPipeline):
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
-        outcome = self.store.upsert(ItemAdapter(item).asdict(), self.crawl_id)
+        data = item.to_dict() if isinstance(item, TherapistListing) else ItemAdapter(item).asdict()
+        outcome = self.store.upsert(data, self.crawl_id)
         self.inc(f"stored/{outcome}")
         return item
 

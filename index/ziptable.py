@@ -1,0 +1,142 @@
+"""The US ZIP table (from `zipcodes`), cached as one compact file for fast start-up.
+
+`zipcodes` needs about 0.8 s to load its table on the first lookup in a
+process, which would triple the time of a `knead search --near` command. The
+first use in a data directory writes ZIP and city centroids to a compact text
+cache (atomically); later processes answer a lookup from it in a few
+milliseconds (`CachedLookup`). A crawl, which looks up thousands of ZIPs,
+holds the whole table in memory instead (`load`).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+CACHE_NAME = "zips-v1.txt"
+
+
+class ZipInfo(NamedTuple):
+    zip: str
+    lat: float
+    lon: float
+    city: str
+    state: str
+
+
+@dataclass(frozen=True)
+class ZipTable:
+    zips: dict[str, list]  # "06103" -> [lat, lon, city, state]
+    cities: dict[str, list]  # "hartford|CT" -> [lat, lon] (mean of the city's ZIP centroids)
+
+    def zip_info(self, zip5: str | None) -> ZipInfo | None:
+        """The ZIP's centroid, city and state; None for a ZIP that does not exist."""
+        row = self.zips.get((zip5 or "").strip()[:5])
+        return ZipInfo(zip5.strip()[:5], *row) if row else None
+
+    def city_centroid(self, city: str, state: str) -> tuple[float, float] | None:
+        """Mean position of a city's ZIPs (any case, extra spaces ignored); None when unknown."""
+        key = f"{_city_key(city)}|{state.strip().upper()}"
+        row = self.cities.get(key)
+        return (row[0], row[1]) if row else None
+
+
+def build() -> ZipTable:
+    """Read the whole `zipcodes` table (about 0.7 s)."""
+    import zipcodes
+
+    zips: dict[str, list] = {}
+    sums: dict[str, list] = {}
+    for row in zipcodes.list_all():
+        if not row.get("lat") or not row.get("long"):
+            continue
+        lat, lon = float(row["lat"]), float(row["long"])
+        zips[row["zip_code"]] = [lat, lon, row["city"], row["state"]]
+        for city in {row["city"], *(row.get("acceptable_cities") or [])}:
+            acc = sums.setdefault(f"{_city_key(city)}|{row['state']}", [0.0, 0.0, 0])
+            acc[0] += lat
+            acc[1] += lon
+            acc[2] += 1
+    cities = {key: [round(a / n, 5), round(b / n, 5)] for key, (a, b, n) in sums.items()}
+    return ZipTable(zips, cities)
+
+
+_loaded: dict[str, ZipTable] = {}
+
+
+def load(cache_dir: str | os.PathLike[str] | None = None) -> ZipTable:
+    """The whole table, built in memory (once per process): for bulk lookups."""
+    key = str(cache_dir or "")
+    if key not in _loaded:
+        _loaded[key] = build()
+        if cache_dir:
+            write_cache(_loaded[key], Path(cache_dir) / CACHE_NAME)
+    return _loaded[key]
+
+
+class CachedLookup:
+    """Single lookups from the cache file without parsing all of it (a few ms a process).
+
+    The file holds one line per ZIP ("Z|06103|41.7672|-72.676|Hartford|CT") and
+    per city ("C|hartford|CT|41.77319|-72.7271"); a lookup is one substring
+    search over the text. Written by `load(cache_dir)` when missing.
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike[str]):
+        path = Path(cache_dir) / CACHE_NAME
+        try:
+            self.text = path.read_text(encoding="utf-8")
+        except OSError:
+            self.text = ""
+        if not self.text.startswith(_MAGIC):
+            table = load(None)
+            write_cache(table, path)
+            self.text = _render(table)
+
+    def _line(self, prefix: str) -> list[str] | None:
+        at = self.text.find("\n" + prefix)
+        if at < 0:
+            return None
+        end = self.text.find("\n", at + 1)
+        return self.text[at + 1 : end if end > 0 else None].split("|")
+
+    def zip_info(self, zip5: str | None) -> ZipInfo | None:
+        zip5 = (zip5 or "").strip()[:5]
+        if not zip5.isdigit():
+            return None
+        row = self._line(f"Z|{zip5}|")
+        return ZipInfo(zip5, float(row[2]), float(row[3]), row[4], row[5]) if row else None
+
+    def city_centroid(self, city: str, state: str) -> tuple[float, float] | None:
+        row = self._line(f"C|{_city_key(city)}|{state.strip().upper()}|")
+        return (float(row[3]), float(row[4])) if row else None
+
+
+_MAGIC = "knead-zips v1\n"
+
+
+def _city_key(city: str) -> str:
+    return " ".join(city.replace("|", " ").split()).casefold()
+
+
+def _render(table: ZipTable) -> str:
+    lines = [f"Z|{z}|{lat}|{lon}|{city}|{st}" for z, (lat, lon, city, st) in table.zips.items()]
+    for key, (lat, lon) in table.cities.items():
+        city, st = key.rsplit("|", 1)
+        lines.append(f"C|{city}|{st}|{lat}|{lon}")
+    return _MAGIC + "\n".join(lines) + "\n"
+
+
+def write_cache(table: ZipTable, path: Path) -> None:
+    """Write the cache file atomically; a read-only data directory only costs speed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".zips-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(_render(table))
+        os.replace(tmp, path)
+    except OSError:
+        pass
