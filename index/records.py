@@ -1,15 +1,24 @@
 """The store of record: every listing knead has crawled, durably, in one SQLite file.
 
 Crawls write here before the index sees anything, so the index can always be
-rebuilt (`knead reindex`) without crawling again, and a killed crawl loses at
-most the listings of its last uncommitted batch. SQLite in WAL mode lets a
-search-side rebuild read while a crawl writes.
+rebuilt (`knead reindex`) without crawling again. SQLite in WAL mode lets a
+rebuild read while a crawl writes, and a killed crawl loses at most its last
+uncommitted batch.
+
+A crawl does not write the published listings directly. It *stages* what it
+finds (`stage`); only a crawl that finished and passed the publish gate is
+merged into `listings` (`publish_crawl`), which also marks the source's
+listings that the crawl no longer found as stale. A crawl that was
+interrupted or held keeps its staged rows, for `--resume` and for inspection,
+and the published listings stay as they were.
 
 Tables:
-- `listings`: one row per listing id; `data` is the listing as JSON, `digest`
+- `listings`: the published listings; `data` is the listing as JSON, `digest`
   its content hash (so an unchanged listing is not rewritten), `first_seen` /
-  `last_seen` the crawl times it was first and last found.
-- `crawls`: one row per crawl with its status and final stats.
+  `last_seen` the crawl times it was first and last found, `stale_since` when
+  a complete crawl of its source stopped finding it.
+- `staged`: what each crawl found, by crawl id, until it is published.
+- `crawls`: one row per crawl: status, pid, stats, counts and gate result.
 """
 
 from __future__ import annotations
@@ -19,37 +28,71 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS listings (
-    id         TEXT PRIMARY KEY,
-    source     TEXT NOT NULL,
-    data       TEXT NOT NULL,
-    digest     TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    last_seen  TEXT NOT NULL,
-    crawl_id   INTEGER
+    id          TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    crawl_id    INTEGER,
+    stale_since TEXT
 );
 CREATE INDEX IF NOT EXISTS listings_source ON listings (source);
+CREATE TABLE IF NOT EXISTS staged (
+    crawl_id INTEGER NOT NULL,
+    id       TEXT NOT NULL,
+    url      TEXT,
+    data     TEXT NOT NULL,
+    digest   TEXT NOT NULL,
+    seen_at  TEXT NOT NULL,
+    PRIMARY KEY (crawl_id, id)
+);
 CREATE TABLE IF NOT EXISTS crawls (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     source      TEXT NOT NULL,
     started_at  TEXT NOT NULL,
     finished_at TEXT,
     status      TEXT NOT NULL DEFAULT 'running',
-    stats       TEXT
+    pid         INTEGER,
+    scope       TEXT,
+    stats       TEXT,
+    counts      TEXT,
+    gate        TEXT
 );
 """
 
 # Fields that change on every crawl without the listing changing.
-_VOLATILE = ("scraped_at",)
+_VOLATILE = ("scraped_at", "first_seen", "last_seen", "stale", "stale_since")
+_CRAWL_KEYS = ("id", "source", "started_at", "finished_at", "status", "pid", "scope", "stats", "counts", "gate")
+
+# Crawl statuses.
+RUNNING, FINISHED, INTERRUPTED, HELD, PUBLISHED = "running", "finished", "interrupted", "held", "published"
 
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def crawl_scope(source: str, start_urls: list[str] | tuple[str, ...]) -> str:
+    """What a crawl covers: its source and start URLs without scheme or port.
+
+    Stale marking and the publish gate compare a crawl only with earlier
+    crawls of the same scope, so crawling one state never marks another
+    state's listings gone, and the sample directory (a new port each run)
+    keeps one scope.
+    """
+    parts = []
+    for url in start_urls:
+        u = urlsplit(url)
+        parts.append(f"{(u.hostname or '').lower()}{u.path or '/'}{'?' + u.query if u.query else ''}")
+    return f"{source} " + " ".join(sorted(parts))
 
 
 def digest(listing: dict[str, Any]) -> str:
@@ -61,8 +104,8 @@ def digest(listing: dict[str, Any]) -> str:
 class RecordStore:
     """Open (creating if needed) the store at `path`. Use as a context manager.
 
-    Writes are batched: `commit_every` upserts or `commit_seconds`, whichever
-    comes first, then at `finish_crawl` and `close`.
+    Writes are batched: `commit_every` writes or `commit_seconds`, whichever
+    comes first, then at `finish_crawl`, `publish_crawl` and `close`.
     """
 
     def __init__(self, path: str | Path, *, commit_every: int = 200, commit_seconds: float = 2.0):
@@ -90,39 +133,149 @@ class RecordStore:
             self._db.close()
             self._db = None  # type: ignore[assignment]
 
+    def commit(self) -> None:
+        self._db.commit()
+        self._pending = 0
+        self._last_commit = time.monotonic()
+
+    def _wrote(self) -> None:
+        self._pending += 1
+        if self._pending >= self._commit_every or time.monotonic() - self._last_commit >= self._commit_seconds:
+            self.commit()
+
     # -- crawls -------------------------------------------------------------
 
-    def begin_crawl(self, source: str) -> int:
+    def begin_crawl(self, source: str, pid: int | None = None, scope: str | None = None) -> int:
         cur = self._db.execute(
-            "INSERT INTO crawls (source, started_at) VALUES (?, ?)", (source, utc_now())
+            "INSERT INTO crawls (source, started_at, pid, scope) VALUES (?, ?, ?, ?)",
+            (source, utc_now(), pid, scope or source),
         )
-        self._db.commit()
+        self.commit()
         return int(cur.lastrowid)
+
+    def resume_crawl(self, crawl_id: int, pid: int | None = None) -> None:
+        self._db.execute("UPDATE crawls SET status = ?, pid = ?, finished_at = NULL WHERE id = ?", (RUNNING, pid, crawl_id))
+        self.commit()
 
     def finish_crawl(self, crawl_id: int, status: str, stats: dict[str, Any]) -> None:
         self._db.execute(
             "UPDATE crawls SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
             (utc_now(), status, json.dumps(stats, default=str, sort_keys=True), crawl_id),
         )
-        self._db.commit()
-        self._pending = 0
+        self.commit()
+
+    def set_crawl(self, crawl_id: int, *, status: str | None = None, counts: dict | None = None, gate: dict | None = None) -> None:
+        for column, value in (("status", status), ("counts", counts), ("gate", gate)):
+            if value is not None:
+                encoded = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+                self._db.execute(f"UPDATE crawls SET {column} = ? WHERE id = ?", (encoded, crawl_id))
+        self.commit()
 
     def crawls(self, source: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, source, started_at, finished_at, status, stats FROM crawls"
+        sql = f"SELECT {', '.join(_CRAWL_KEYS)} FROM crawls"
         args: tuple[Any, ...] = ()
         if source:
             sql, args = sql + " WHERE source = ?", (source,)
-        rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
-        keys = ("id", "source", "started_at", "finished_at", "status", "stats")
-        out = [dict(zip(keys, row)) for row in rows]
+        out = [dict(zip(_CRAWL_KEYS, row)) for row in self._db.execute(sql + " ORDER BY id", args)]
         for row in out:
-            row["stats"] = json.loads(row["stats"]) if row["stats"] else {}
+            for key in ("stats", "counts", "gate"):
+                row[key] = json.loads(row[key]) if row[key] else {}
         return out
 
-    # -- listings -----------------------------------------------------------
+    def crawl(self, crawl_id: int) -> dict[str, Any] | None:
+        return next((c for c in self.crawls() if c["id"] == crawl_id), None)
+
+    def last_crawl(self, source: str, statuses: tuple[str, ...], scope: str | None = None) -> dict[str, Any] | None:
+        matching = [
+            c for c in self.crawls(source) if c["status"] in statuses and (scope is None or c["scope"] == scope)
+        ]
+        return matching[-1] if matching else None
+
+    # -- staging and publishing ---------------------------------------------
+
+    def stage(self, listing: dict[str, Any], crawl_id: int, seen_at: str | None = None) -> str:
+        """Record what a crawl found; returns "new", "changed" or "unchanged" against the published listing."""
+        new_digest = digest(listing)
+        self._db.execute(
+            "INSERT OR REPLACE INTO staged (crawl_id, id, url, data, digest, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (crawl_id, listing["id"], listing.get("url"), _dumps(listing), new_digest, seen_at or utc_now()),
+        )
+        self._wrote()
+        row = self._db.execute("SELECT digest FROM listings WHERE id = ?", (listing["id"],)).fetchone()
+        return "new" if row is None else "unchanged" if row[0] == new_digest else "changed"
+
+    def staged_ids(self, crawl_id: int) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT id FROM staged WHERE crawl_id = ?", (crawl_id,))}
+
+    def staged_listings(self, crawl_id: int) -> Iterator[dict[str, Any]]:
+        for (data,) in self._db.execute("SELECT data FROM staged WHERE crawl_id = ? ORDER BY id", (crawl_id,)):
+            yield json.loads(data)
+
+    def publish_crawl(self, crawl_id: int, *, complete: bool, stale_days: float | None = None) -> dict[str, int]:
+        """Merge a crawl's staged listings into the published ones, in one transaction.
+
+        With `complete` (the crawl walked the whole directory), listings last
+        found by a crawl of the same scope that this one did not find are marked stale, and stale listings older than
+        `stale_days` are dropped. Returns the counts: found, new, changed,
+        unchanged, gone (newly stale), dropped.
+        """
+        self.commit()
+        source, scope = self._db.execute("SELECT source, scope FROM crawls WHERE id = ?", (crawl_id,)).fetchone()
+        counts = {"found": 0, "new": 0, "changed": 0, "unchanged": 0, "gone": 0, "dropped": 0}
+        now = utc_now()
+        with self._db:  # one transaction: a kill leaves either all of it or none
+            rows = self._db.execute(
+                "SELECT s.id, s.data, s.digest, s.seen_at, l.digest FROM staged s"
+                " LEFT JOIN listings l ON l.id = s.id WHERE s.crawl_id = ?",
+                (crawl_id,),
+            ).fetchall()
+            for listing_id, data, new_digest, seen_at, old_digest in rows:
+                counts["found"] += 1
+                if old_digest is None:
+                    counts["new"] += 1
+                    self._db.execute(
+                        "INSERT INTO listings (id, source, data, digest, first_seen, last_seen, crawl_id)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (listing_id, source, data, new_digest, seen_at, seen_at, crawl_id),
+                    )
+                elif old_digest == new_digest:
+                    counts["unchanged"] += 1
+                    self._db.execute(
+                        "UPDATE listings SET last_seen = ?, crawl_id = ?, stale_since = NULL WHERE id = ?",
+                        (seen_at, crawl_id, listing_id),
+                    )
+                else:
+                    counts["changed"] += 1
+                    self._db.execute(
+                        "UPDATE listings SET data = ?, digest = ?, last_seen = ?, crawl_id = ?, stale_since = NULL"
+                        " WHERE id = ?",
+                        (data, new_digest, seen_at, crawl_id, listing_id),
+                    )
+            if complete:
+                counts["gone"] = self._db.execute(
+                    "UPDATE listings SET stale_since = ? WHERE source = ? AND stale_since IS NULL"
+                    " AND crawl_id IN (SELECT id FROM crawls WHERE scope = ?)"
+                    " AND id NOT IN (SELECT id FROM staged WHERE crawl_id = ?)",
+                    (now, source, scope, crawl_id),
+                ).rowcount
+                if stale_days is not None:
+                    cutoff = (datetime.now(timezone.utc) - timedelta(days=stale_days)).replace(microsecond=0).isoformat()
+                    counts["dropped"] = self._db.execute(
+                        "DELETE FROM listings WHERE source = ? AND stale_since IS NOT NULL AND stale_since <= ?",
+                        (source, cutoff),
+                    ).rowcount
+            self._db.execute("DELETE FROM staged WHERE crawl_id = ?", (crawl_id,))
+            self._db.execute(
+                "UPDATE crawls SET status = ?, counts = ? WHERE id = ?",
+                (PUBLISHED, json.dumps(counts, sort_keys=True), crawl_id),
+            )
+        self._pending = 0
+        return counts
+
+    # -- published listings -------------------------------------------------
 
     def upsert(self, listing: dict[str, Any], crawl_id: int | None = None, seen_at: str | None = None) -> str:
-        """Store one listing; returns "new", "changed" or "unchanged"."""
+        """Write one listing straight into the published set (imports, tests); "new"/"changed"/"unchanged"."""
         seen_at = seen_at or utc_now()
         new_digest = digest(listing)
         row = self._db.execute("SELECT digest FROM listings WHERE id = ?", (listing["id"],)).fetchone()
@@ -135,41 +288,47 @@ class RecordStore:
             outcome = "new"
         elif row[0] == new_digest:
             self._db.execute(
-                "UPDATE listings SET last_seen = ?, crawl_id = ? WHERE id = ?", (seen_at, crawl_id, listing["id"])
+                "UPDATE listings SET last_seen = ?, crawl_id = ?, stale_since = NULL WHERE id = ?",
+                (seen_at, crawl_id, listing["id"]),
             )
             outcome = "unchanged"
         else:
             self._db.execute(
-                "UPDATE listings SET data = ?, digest = ?, last_seen = ?, crawl_id = ? WHERE id = ?",
+                "UPDATE listings SET data = ?, digest = ?, last_seen = ?, crawl_id = ?, stale_since = NULL WHERE id = ?",
                 (_dumps(listing), new_digest, seen_at, crawl_id, listing["id"]),
             )
             outcome = "changed"
-        self._pending += 1
-        if self._pending >= self._commit_every or time.monotonic() - self._last_commit >= self._commit_seconds:
-            self.commit()
+        self._wrote()
         return outcome
 
-    def commit(self) -> None:
-        self._db.commit()
-        self._pending = 0
-        self._last_commit = time.monotonic()
-
-    def listings(self, source: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every stored listing as a dict, with `first_seen` and `last_seen` added, ordered by id."""
-        sql = "SELECT data, first_seen, last_seen FROM listings"
-        args: tuple[Any, ...] = ()
+    def listings(self, source: str | None = None, *, include_stale: bool = True) -> Iterator[dict[str, Any]]:
+        """Every published listing as a dict, ordered by id, with `first_seen`, `last_seen`,
+        `stale` and `stale_since` added."""
+        sql = "SELECT data, first_seen, last_seen, stale_since FROM listings"
+        where, args = [], []
         if source:
-            sql, args = sql + " WHERE source = ?", (source,)
-        for data, first_seen, last_seen in self._db.execute(sql + " ORDER BY id", args):
+            where.append("source = ?")
+            args.append(source)
+        if not include_stale:
+            where.append("stale_since IS NULL")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        for data, first_seen, last_seen, stale_since in self._db.execute(sql + " ORDER BY id", args):
             listing = json.loads(data)
             listing["first_seen"] = first_seen
             listing["last_seen"] = last_seen
+            listing["stale"] = stale_since is not None
+            listing["stale_since"] = stale_since
             yield listing
 
-    def count(self, source: str | None = None) -> int:
+    def count(self, source: str | None = None, *, include_stale: bool = True) -> int:
+        sql, args = "SELECT COUNT(*) FROM listings WHERE 1=1", []
         if source:
-            return self._db.execute("SELECT COUNT(*) FROM listings WHERE source = ?", (source,)).fetchone()[0]
-        return self._db.execute("SELECT COUNT(*) FROM listings").fetchone()[0]
+            sql += " AND source = ?"
+            args.append(source)
+        if not include_stale:
+            sql += " AND stale_since IS NULL"
+        return self._db.execute(sql, args).fetchone()[0]
 
 
 def _dumps(listing: dict[str, Any]) -> str:

@@ -143,6 +143,7 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
     with open(root / ".build.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time; released on close or death
         existing = _existing(root)
+        live = current_generation(root)  # kept for `knead rollback`, even after a rollback
         number = (existing[-1][0] if existing else 0) + 1
         tmp = root / f"{_gen_name(number)}.tmp"
         final = root / _gen_name(number)
@@ -186,7 +187,7 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
             if isinstance(exc, Exception) and not isinstance(exc, BuildError):
                 raise BuildError(f"index build failed, previous index kept: {exc}") from exc
             raise
-        _prune(root, keep={number, number - 1} | _previous(existing))
+        _prune(root, keep={number} | ({live} if live else _previous(existing)))
         return BuildResult(number, final, len(ordered), time.monotonic() - started, skipped)
 
 
@@ -284,3 +285,24 @@ def open_generation(index_root: str | os.PathLike[str]) -> Generation:
 def open_index(index_root: str | os.PathLike[str]):
     """The published generation's Whoosh index (IndexMissing when nothing was built)."""
     return open_generation(index_root).index
+
+
+def rollback(index_root: str | os.PathLike[str]) -> int:
+    """Serve the generation published before the current one again; returns its number.
+
+    Raises IndexMissing when there is no earlier complete generation to go back to.
+    """
+    import fcntl
+
+    root = Path(index_root)
+    live = current_generation(root)
+    if live is None:
+        raise IndexMissing(f"No index yet in {root}")
+    with open(root / ".build.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        earlier = [n for n, p in _existing(root) if n < live and not p.name.endswith(".tmp") and (p / META).exists()]
+        if not earlier:
+            raise IndexMissing(f"No earlier index generation than {live} is kept in {root}")
+        _publish(root, _gen_name(earlier[-1]))
+    return earlier[-1]
+

@@ -37,12 +37,15 @@ class HttpUrl(click.ParamType):
 @click.option("--start-url", "start_urls", multiple=True, type=HttpUrl(), help="A results page (or the JSON API) to start from; repeat for several.")
 @click.option("--delay", type=click.FloatRange(min=0), default=None, help="Seconds between requests to a domain (default 1, AutoThrottle on; 0 for the sample directory).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=None, help="Requests in flight per domain (default 1; 8 for the sample directory).")
-@click.option("--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many listings.")
+@click.option("--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many listings (a partial crawl: nothing is marked stale).")
+@click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of this source: profiles it already has are not fetched again.")
+@click.option("--accept-drop", is_flag=True, help="Publish even if the crawl found under 80% of the listings of the last published one.")
+@click.option("--stale-days", type=click.FloatRange(min=0), default=90, show_default=True, help="Drop listings that complete crawls have not found for this many days.")
 @click.option("--sample-size", type=click.IntRange(min=10), default=SAMPLE_SIZE, show_default=True, help="Therapists in the bundled sample directory (no SOURCE).")
-@click.option("--no-index", is_flag=True, help="Only fill the store of record; do not rebuild the index.")
+@click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.pass_obj
-def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, sample_size, no_index, verbose):
+def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_index, verbose):
     """Crawl a directory into knead's store of record and rebuild the index.
 
     \b
@@ -50,38 +53,98 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
     knead crawl amta --start-url 'https://directory.example/find-massage-therapist/?location=CT'
 
     robots.txt is obeyed and requests are spaced (--delay); only public
-    listing pages are read.
+    listing pages are read. A crawl is published (and the index rebuilt) only
+    when it finished and passes the publish gate; otherwise the index people
+    search stays as it was and knead says why.
     """
     if source is None and start_urls:
         raise click.UsageError("--start-url needs a SOURCE, e.g. `knead crawl amta --start-url URL`.")
     if source is not None and not start_urls:
         raise click.UsageError(f"`knead crawl {source}` needs at least one --start-url.")
 
+    from index.crawllock import CrawlLock, CrawlRunning
     from spiders.run import run_crawl  # Scrapy loads here, not at start-up
 
     with ExitStack() as stack:
+        try:
+            stack.enter_context(CrawlLock(data_dir.ensure().root / "crawl.lock"))
+        except CrawlRunning as exc:
+            raise click.ClickException(f"{exc} Wait for it to finish, or stop it first.") from None
+        resume_id = _crawl_to_resume(data_dir, source or "amta") if resume else None
         if source is None:
             url = stack.enter_context(_sample_site_process(sample_size))
             click.echo(f"Crawling the bundled sample directory at {url}", err=True)
             source, start_urls = "amta", (f"{url}/find-massage-therapist/?location=&keyword=&page=1",)
             delay = 0.0 if delay is None else delay
             concurrency = concurrency or 8
+        if resume_id:
+            click.echo(f"Resuming crawl {resume_id}.", err=True)
         progress = stack.enter_context(_progress())
         report = run_crawl(
             source,
             start_urls=start_urls,
-            data_dir=data_dir.ensure().root,
+            data_dir=data_dir.root,
             delay=delay,
             concurrency=concurrency,
             max_items=max_items,
             log_level="INFO" if verbose else "ERROR",
             progress=progress,
+            resume_crawl_id=resume_id,
         )
-    _print_summary(report)
-    if report.listings_stored == 0:
-        raise click.ClickException("The crawl stored no listings; the index was left as it was.")
-    if not no_index:
+        _print_summary(report)
+        if report.listings_stored == 0 and not report.stats.get("knead/resume_skipped"):
+            raise click.ClickException("The crawl stored no listings; the index was left as it was.")
+        published = publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days)
+    if published and not no_index:
         _rebuild_index(data_dir)
+
+
+def _crawl_to_resume(data_dir: DataDir, source: str) -> int:
+    from index.records import INTERRUPTED, RUNNING, RecordStore
+
+    # We hold the crawl lock, so a crawl still marked running died without closing.
+    with RecordStore(data_dir.records_path) as store:
+        last = store.crawls(source)
+    if not last or last[-1]["status"] not in (INTERRUPTED, RUNNING):
+        raise click.ClickException(f"No interrupted crawl of {source} to resume; run `knead crawl` without --resume.")
+    return int(last[-1]["id"])
+
+
+def publish(data_dir: DataDir, report, *, accept_drop: bool, stale_days: float | None) -> bool:
+    """Publish a finished crawl that passes the gate; otherwise say why and exit non-zero."""
+    from index import gate
+    from index.records import FINISHED, HELD, PUBLISHED, RecordStore
+
+    with RecordStore(data_dir.records_path) as store:
+        crawl_row = store.crawl(report.crawl_id)
+        status = crawl_row["status"]
+        complete = status == FINISHED
+        if status not in (FINISHED, "closespider_itemcount"):
+            raise click.ClickException(
+                f"The crawl did not finish ({status}); nothing was published and the index was left as it was. "
+                "`knead crawl --resume` continues it."
+            )
+        found, rates = gate.field_rates(store.staged_listings(report.crawl_id))
+        previous = store.last_crawl(crawl_row["source"], (PUBLISHED,), scope=crawl_row["scope"])
+        reasons = gate.check(
+            found=found, rates=rates, pages=report.pages_fetched, failed=report.failed_count,
+            previous=previous["counts"] if previous and complete else None,
+            policy=gate.GatePolicy(accept_drop=accept_drop),
+        )
+        if reasons:
+            store.set_crawl(report.crawl_id, status=HELD, gate={"reasons": reasons, "found": found, "rates": rates})
+            raise click.ClickException(
+                "The crawl was not published; the index people search was left as it was:\n  - "
+                + "\n  - ".join(reasons)
+                + "\nIts listings stay in the store for inspection (`knead status`)."
+            )
+        counts = store.publish_crawl(report.crawl_id, complete=complete, stale_days=stale_days)
+        store.set_crawl(report.crawl_id, counts={**counts, "rates": rates, "failed": report.failed_count, "pages": report.pages_fetched})
+    click.echo(
+        f"Published: {counts['found']} found, {counts['new']} new, {counts['changed']} changed, "
+        f"{counts['gone']} gone" + (f", {counts['dropped']} dropped after {stale_days:g} days stale" if counts["dropped"] else "")
+    )
+    return True
 
 
 @contextmanager
@@ -164,5 +227,5 @@ def _rebuild_index(data_dir: DataDir) -> None:
     from index.store import build_index
 
     with RecordStore(data_dir.records_path) as store:
-        result = build_index(store.listings(), data_dir.index_root)
+        result = build_index(store.listings(include_stale=False), data_dir.index_root)
     click.echo(f"Index rebuilt: {result.doc_count} listings, generation {result.generation} ({result.seconds:.1f} s)")

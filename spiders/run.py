@@ -35,6 +35,10 @@ class CrawlReport:
         return {k[len(prefix):]: int(v) for k, v in sorted(self.stats.items()) if k.startswith(prefix)}
 
     @property
+    def crawl_id(self) -> int | None:
+        return self.stats.get("knead/crawl_id")
+
+    @property
     def finish_reason(self) -> str:
         return str(self.stats.get("finish_reason", "unknown"))
 
@@ -92,6 +96,8 @@ def crawl_settings(
     concurrency: int | None = None,
     max_items: int | None = None,
     log_level: str = "ERROR",
+    resume_crawl_id: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Settings:
     """knead's project settings with this run's overrides applied."""
     settings = Settings()
@@ -108,6 +114,9 @@ def crawl_settings(
         overrides["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
     if max_items:
         overrides["CLOSESPIDER_ITEMCOUNT"] = max_items
+    if resume_crawl_id:
+        overrides["KNEAD_RESUME_CRAWL_ID"] = resume_crawl_id
+    overrides.update(extra or {})
     settings.setdict(overrides, priority="cmdline")
     return settings
 
@@ -122,10 +131,16 @@ def run_crawl(
     max_items: int | None = None,
     log_level: str = "ERROR",
     progress: ProgressCallback | None = None,
+    resume_crawl_id: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> CrawlReport:
-    """Crawl `start_urls` with the named spider into the store under `data_dir`."""
+    """Crawl `start_urls` with the named spider into the store under `data_dir`.
+
+    `resume_crawl_id` continues an interrupted crawl; `extra` holds further
+    Scrapy settings (tests use it for short timeouts)."""
     settings = crawl_settings(
-        data_dir=data_dir, delay=delay, concurrency=concurrency, max_items=max_items, log_level=log_level
+        data_dir=data_dir, delay=delay, concurrency=concurrency, max_items=max_items, log_level=log_level,
+        resume_crawl_id=resume_crawl_id, extra=extra,
     )
     process = CrawlerProcess(settings)
     spider_cls = process.spider_loader.load(spider_name)

@@ -212,7 +212,7 @@ def test_duplicates_keep_the_first_listing_per_id():
     assert stats.get_value("listings/dropped/duplicate") == 1
 
 
-def test_store_pipeline_writes_listings_durably(tmp_path):
+def test_store_pipeline_stages_listings_durably_under_its_crawl(tmp_path):
     crawler = get_crawler(settings_dict={"KNEAD_DATA_DIR": str(tmp_path)})
 
     class FakeSpider:
@@ -226,8 +226,10 @@ def test_store_pipeline_writes_listings_durably(tmp_path):
     pipe.close_spider()
     pipe.spider_closed(crawler.spider, "finished")
     with RecordStore(tmp_path / "records.sqlite3") as store:
-        stored = list(store.listings())
         crawls = store.crawls()
-    assert [row["name"] for row in stored] == ["Jane Doe", "Tom Okafor"]
+        staged = list(store.staged_listings(crawls[-1]["id"]))
+        published = list(store.listings())
+    assert [row["name"] for row in staged] == ["Jane Doe", "Tom Okafor"]
+    assert published == []  # publishing is `knead crawl`'s decision, after the gate
     assert crawls[-1]["status"] == "finished"
     assert crawler.stats.get_value("listings/stored/new") == 2

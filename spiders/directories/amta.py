@@ -43,7 +43,7 @@ class AmtaSpider(DirectorySpider):
             if path.endswith(API_PATH):
                 yield self.api_request(url, 1)
             elif "/famt/" in path + "/":
-                yield scrapy.Request(url, callback=self.parse_profile)
+                yield self.profile_request(url)
             else:
                 yield scrapy.Request(url, callback=self.parse_results)
 
@@ -70,9 +70,18 @@ class AmtaSpider(DirectorySpider):
             self.logger.info("results page without results or next page: %s", response.url)
             self.count("pages/results_empty")
         for url in page.profile_urls:
-            yield scrapy.Request(url, callback=self.parse_profile)
+            yield self.profile_request(url)
         if page.next_url:
             yield scrapy.Request(page.next_url, callback=self.parse_results)
+
+    @staticmethod
+    def listing_id(url: str) -> str | None:
+        slug = amta_parse.slug_from_url(url)
+        return f"amta:{slug}" if slug else None
+
+    def profile_request(self, url: str) -> scrapy.Request:
+        # The listing id rides along so `--resume` can skip profiles it already has.
+        return scrapy.Request(url, callback=self.parse_profile, meta={"listing_id": self.listing_id(url)})
 
     def api_request(self, api_url: str, page: int) -> JsonRequest:
         query = {k.casefold(): v for k, v in parse_qsl(urlsplit(api_url).query)}
@@ -100,7 +109,7 @@ class AmtaSpider(DirectorySpider):
         if not urls and page == 1:
             self.count("pages/results_empty")
         for url in urls:
-            yield scrapy.Request(url, callback=self.parse_profile)
+            yield self.profile_request(url)
         # A server that ignores CurrentPage repeats its page: stop there.
         if more and urls != self._api_seen.get(api_url):
             self._api_seen[api_url] = urls
@@ -108,16 +117,16 @@ class AmtaSpider(DirectorySpider):
 
     def parse_profile(self, response: Response) -> Iterator[TherapistListing]:
         def parse(r: TextResponse) -> tuple[str, dict[str, Any]]:
-            slug = amta_parse.slug_from_url(r.url)
-            if not slug:
+            listing_id = self.listing_id(r.url)
+            if not listing_id:
                 raise amta_parse.MalformedPage("no profile slug in the URL")
-            return slug, amta_parse.parse_profile(r, r.url)
+            return listing_id, amta_parse.parse_profile(r, r.url)
 
         parsed = self._parsed(response, "profile", parse)
         if parsed is None:
             return
-        slug, fields = parsed
+        listing_id, fields = parsed
         self.count("pages/profile")
         yield TherapistListing(
-            id=f"amta:{slug}", source=self.name, url=response.url, scraped_at=self.now_iso(), **fields
+            id=listing_id, source=self.name, url=response.url, scraped_at=self.now_iso(), **fields
         )
