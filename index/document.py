@@ -23,7 +23,7 @@ from index import geo, vocabulary
 from index.listing import FIELD_NAMES, LIST_FIELDS
 from index.states import STATES
 
-EXTRA_FIELDS = ("first_seen", "last_seen")  # added by the store of record
+EXTRA_FIELDS = ("first_seen", "last_seen", "stale", "stale_since")  # added by the store of record
 BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients")
 FLOAT_FIELDS = ("lat", "lon")
 MAX_ID = 300
@@ -78,6 +78,8 @@ def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
         value = listing.get(name)
         if name in LIST_FIELDS:
             out[name] = _clean_list(value)
+        elif name == "stale":
+            out[name] = value is True
         elif name in BOOL_FIELDS:
             out[name] = value if isinstance(value, bool) else None
         elif name in FLOAT_FIELDS:

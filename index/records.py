@@ -96,7 +96,12 @@ def crawl_scope(source: str, start_urls: list[str] | tuple[str, ...]) -> str:
 
 
 def digest(listing: dict[str, Any]) -> str:
+    """Content hash of a listing: what changes on every crawl is left out, and the profile
+    URL counts by its path (the same page reached by another host name or port is no change)."""
     stable = {k: v for k, v in listing.items() if k not in _VOLATILE}
+    if stable.get("url"):
+        u = urlsplit(stable["url"])
+        stable["url"] = u.path + ("?" + u.query if u.query else "")
     blob = json.dumps(stable, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

@@ -37,10 +37,26 @@ TELNETCONSOLE_ENABLED = False
 EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 
 DOWNLOADER_MIDDLEWARES = {
+    # Only the start URLs' hosts, even for dont_filter requests, and every refusal counted.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "spiders.middlewares.HostAllowListMiddleware": 50,
+    # --resume: profiles the interrupted crawl already staged are not fetched again.
+    "spiders.resume.ResumeMiddleware": 60,
+    # robots.txt that answers 5xx or cannot be fetched disallows all (RFC 9309).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.StrictRobotsTxtMiddleware": 100,
-    # Just outside RetryMiddleware (550): sees only what retries gave up on.
+    # Just outside the retry middleware (550): sees only what retries gave up on.
     "spiders.middlewares.FailureLogMiddleware": 540,
+    # Scrapy retries at once and ignores Retry-After: wait, and pause the host.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+    # After decompression: a page labelled with the wrong charset is read in its real one.
+    "spiders.middlewares.CharsetMiddleware": 585,
+    # Scrapy drops a decompression bomb silently: count it as failed.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "spiders.middlewares.CountedHttpCompressionMiddleware": 590,
+    # Just inside RedirectMiddleware (600): refuse loops, other hosts and schemes first.
+    "spiders.middlewares.RedirectGuardMiddleware": 610,
 }
 
 # -- retries ------------------------------------------------------------------
@@ -48,6 +64,19 @@ DOWNLOADER_MIDDLEWARES = {
 # Scrapy's default 2; what still fails is counted in the crawl summary.
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+# Retry n waits KNEAD_BACKOFF_BASE * 2**n seconds (1, 2, 4 s): a struggling
+# server gets room, a crawl is not stalled for long.
+KNEAD_BACKOFF_BASE = 1.0
+KNEAD_BACKOFF_MAX = 30.0
+# Retry-After is honoured (the whole host waits) up to this many seconds; a
+# server asking for longer is given up on until then.
+KNEAD_RETRY_AFTER_MAX = 120.0
+# A chain of more than a few redirects is a loop or a trap, not a listing page.
+REDIRECT_MAX_TIMES = 5
+# A body shorter than its Content-Length, or a broken chunked encoding, is an
+# error (Scrapy's default, stated because a truncated profile must never be
+# parsed as a listing).
+DOWNLOAD_FAIL_ON_DATALOSS = True
 
 # -- pipelines: a readable priority ladder (see spiders/pipelines/) -----------
 ITEM_PIPELINES = {
@@ -65,6 +94,8 @@ ITEM_PIPELINES = {
 # Where the store of record lives; `knead crawl` sets it from --data-dir /
 # KNEAD_DATA_DIR. None: the same default as the CLI's.
 KNEAD_DATA_DIR = None
+# Set by `knead crawl --resume`: the interrupted crawl to continue (0: a new crawl).
+KNEAD_RESUME_CRAWL_ID = 0
 
 # -- housekeeping -------------------------------------------------------------
 LOG_LEVEL = "INFO"

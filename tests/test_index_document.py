@@ -15,7 +15,7 @@ def test_clean_listing_types_and_bounds():
            "lon": 1.0, "state": "ct", "techniques": ["Swedish"], "accepts_insurance": "yes",
            "bio": "b" * 50_000, "conditions": ["x"] * 500, "unknown": "dropped"}
     out = document.clean_listing(raw)
-    assert set(out) == set(FIELD_NAMES) | {"first_seen", "last_seen"}
+    assert set(out) == set(FIELD_NAMES) | {"first_seen", "last_seen", "stale", "stale_since"}
     assert out["id"] == "amta:1" and out["name"] == "Jane  Doe" and out["credentials"] == ["LMT", "5"]
     assert out["lat"] is None and out["lon"] is None and out["state"] == "CT"
     assert out["techniques"] == ["swedish"] and out["accepts_insurance"] is None

@@ -260,6 +260,6 @@ def test_every_result_holds_all_listing_fields(corpus):
     result = search(data_dir.index_root, SearchRequest(query="pain", near=HARTFORD, radius_miles=500, limit=3))
     by_id = {x["id"]: x for x in listings}
     for row in result.results:
-        assert set(row) == set(FIELD_NAMES) | {"first_seen", "last_seen", "score", "distance_miles"}
+        assert set(row) == set(FIELD_NAMES) | {"first_seen", "last_seen", "stale", "stale_since", "score", "distance_miles"}
         assert {k: v for k, v in row.items() if k not in ("score", "distance_miles")} == by_id[row["id"]]
         assert not math.isnan(row["distance_miles"])
