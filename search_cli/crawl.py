@@ -211,6 +211,9 @@ def _print_summary(report) -> None:
         f"  URLs failed:          {report.failed_count}",
     ]
     lines += [f"    {url}" for url in report.failed_urls[:20]]
+    if report.redirects_refused:
+        lines.append("  redirects refused:    " + ", ".join(
+            f"{n} {reason.replace('_', ' ')}" for reason, n in report.redirects_refused.items()))
     lines.append(f"  skipped (robots.txt): {report.robots_skipped}")
     lines += [f"    {url}" for url in report.robots_skipped_urls[:5]]
     if len(report.robots_skipped_urls) > 5:

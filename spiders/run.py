@@ -68,6 +68,10 @@ class CrawlReport:
         return self._count("knead/failed_count")
 
     @property
+    def redirects_refused(self) -> dict[str, int]:
+        return self._prefixed("knead/redirect_refused/")
+
+    @property
     def robots_skipped_urls(self) -> list[str]:
         return list(self.stats.get("knead/robots_skipped_urls", []))
 
@@ -104,7 +108,9 @@ def crawl_settings(
     settings.setmodule("spiders.settings", priority="project")
     overrides: dict[str, Any] = {"KNEAD_DATA_DIR": str(data_dir) if data_dir else None, "LOG_LEVEL": log_level}
     if delay is not None:
-        overrides["DOWNLOAD_DELAY"] = delay
+        # Scrapy 2.19 sends every queued request of a host at once when the
+        # delay is exactly 0, whatever CONCURRENT_REQUESTS_PER_DOMAIN says.
+        overrides["DOWNLOAD_DELAY"] = max(delay, 0.001)
         overrides["AUTOTHROTTLE_START_DELAY"] = max(delay, 0.1)
         # With no delay asked for, AutoThrottle would still impose its own.
         overrides["AUTOTHROTTLE_ENABLED"] = delay > 0

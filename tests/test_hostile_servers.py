@@ -376,7 +376,6 @@ def test_wrong_encodings_boms_and_hostile_html_are_stored_as_bounded_text(hostil
                     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufeff\ufffd]", text), (row["id"], text[:80])
 
 
-@pytest.mark.xfail(strict=True, reason="spiders/parse/amta.py _bio_text keeps the text of a <script> inside a bio <p>")
 def test_a_script_inside_a_bio_paragraph_is_not_stored(hostile_pages):
     _, _, rows = hostile_pages
     assert rows[7]["bio"] == "Gentle work."

@@ -26,6 +26,7 @@ from spiders.parse.html import (
     as_selector,
     clean_text,
     dedupe,
+    drop_non_content,
     has_class_xpath,
     is_element,
     own_text,
@@ -400,6 +401,7 @@ def parse_profile(sel: Any, url: str | None = None) -> dict[str, Any]:
     name. `url` resolves relative links (a website given as a path).
     """
     sel = as_selector(sel)
+    drop_non_content(sel.root)  # a <script> inside a bio is not bio text
     heading = clean_text(sel.css("h1.adage-heading-title").xpath("string()").get())
     if not heading:
         raise MalformedPage("no name (h1.adage-heading-title)")

@@ -122,3 +122,23 @@ def dedupe(values: list[str]) -> list[str]:
 
 def has_class_xpath(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+# Elements whose text is code or markup, never content a person wrote.
+NON_CONTENT_TAGS = ("script", "style", "noscript", "template")
+
+
+def drop_non_content(root: Any) -> None:
+    """Remove script, style, noscript and template elements in place, keeping the text after them."""
+    for el in root.xpath("|".join(f"//{tag}" for tag in NON_CONTENT_TAGS)):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        tail = el.tail or ""
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(el)
+
