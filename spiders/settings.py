@@ -39,24 +39,24 @@ EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 DOWNLOADER_MIDDLEWARES = {
     # Only the start URLs' hosts, even for dont_filter requests, and every refusal counted.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "spiders.middlewares.HostAllowListMiddleware": 50,
+    "spiders.middlewares.hosts.HostAllowListMiddleware": 50,
     # --resume: profiles the interrupted crawl already staged are not fetched again.
     "spiders.resume.ResumeMiddleware": 60,
     # robots.txt that answers 5xx or cannot be fetched disallows all (RFC 9309).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "spiders.middlewares.StrictRobotsTxtMiddleware": 100,
+    "spiders.middlewares.robots.StrictRobotsTxtMiddleware": 100,
     # Just outside the retry middleware (550): sees only what retries gave up on.
-    "spiders.middlewares.FailureLogMiddleware": 540,
+    "spiders.middlewares.retry.FailureLogMiddleware": 540,
     # Scrapy retries at once and ignores Retry-After: wait, and pause the host.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "spiders.middlewares.BackoffRetryMiddleware": 550,
+    "spiders.middlewares.retry.BackoffRetryMiddleware": 550,
     # After decompression: a page labelled with the wrong charset is read in its real one.
-    "spiders.middlewares.CharsetMiddleware": 585,
+    "spiders.middlewares.content.CharsetMiddleware": 585,
     # Scrapy drops a decompression bomb silently: count it as failed.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "spiders.middlewares.CountedHttpCompressionMiddleware": 590,
+    "spiders.middlewares.content.CountedHttpCompressionMiddleware": 590,
     # Just inside RedirectMiddleware (600): refuse loops, other hosts and schemes first.
-    "spiders.middlewares.RedirectGuardMiddleware": 610,
+    "spiders.middlewares.hosts.RedirectGuardMiddleware": 610,
 }
 
 # -- retries ------------------------------------------------------------------

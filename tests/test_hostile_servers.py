@@ -271,7 +271,8 @@ def test_broken_transfers_are_bounded_counted_and_never_overwrite_a_good_listing
         site.fault(p(5), "gzip_bomb", size=64 * 1024 * 1024)
         site.fault(p(6), "huge", size=50 * 1024 * 1024)
         site.fault(p(7), "huge", size=50 * 1024 * 1024, length=False)
-        settings = {**FAST, "RETRY_TIMES": 1, "DOWNLOAD_TIMEOUT": 0.5}
+        # 3 s: long enough to inflate the bomb on a loaded machine, short for the hanging pages.
+        settings = {**FAST, "RETRY_TIMES": 1, "DOWNLOAD_TIMEOUT": 3}
         second = crawl(tmp_path, site.start_url, settings=settings, args=("--concurrency", "4"))
 
     assert second.ended_cleanly(), second.stderr[-2000:]
