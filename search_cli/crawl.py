@@ -7,7 +7,6 @@ imported only when a crawl actually runs.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit
@@ -72,7 +71,12 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
             raise click.ClickException(f"{exc} Wait for it to finish, or stop it first.") from None
         resume_id = _crawl_to_resume(data_dir, source or "amta") if resume else None
         if source is None:
-            url = stack.enter_context(_sample_site_process(sample_size))
+            from spiders.sample_site.process import SampleSiteDidNotStart, serve_in_child
+
+            try:
+                url = stack.enter_context(serve_in_child(sample_size))
+            except SampleSiteDidNotStart as exc:
+                raise click.ClickException(f"The bundled sample directory could not be served: {exc}.") from None
             click.echo(f"Crawling the bundled sample directory at {url}", err=True)
             source, start_urls = "amta", (f"{url}/find-massage-therapist/?location=&keyword=&page=1",)
             delay = 0.0 if delay is None else delay
@@ -145,30 +149,6 @@ def publish(data_dir: DataDir, report, *, accept_drop: bool, stale_days: float |
         f"{counts['gone']} gone" + (f", {counts['dropped']} dropped after {stale_days:g} days stale" if counts["dropped"] else "")
     )
     return True
-
-
-@contextmanager
-def _sample_site_process(size: int):
-    """Serve the sample directory from a child process, yielding its URL.
-
-    A child, not a thread: rendering pages in this process would compete with
-    the crawler for the interpreter lock and halve the crawl's speed.
-    """
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "search_cli", "sample-site", "--size", str(size)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
-    )
-    try:
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http://"):
-            raise click.ClickException("The sample directory's server did not start.")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _progress():
