@@ -75,6 +75,7 @@ class SearchRequest:
     credential: str | None = None
     sort: str | None = None  # relevance | distance | name; None: the default
     limit: int | None = DEFAULT_LIMIT  # None: every match
+    new_since: str | None = None  # ISO 8601 UTC timestamp: only listings first seen at or after it
 
 
 @dataclass
@@ -147,6 +148,8 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
     any_of("credentials", [(request.credential or "").strip().upper()])
     if request.near is not None:
         any_of("geo", geo.covering_cells(request.near[0], request.near[1], request.radius_miles))
+    if request.new_since:  # first_seen is ISO 8601 UTC, so lexical order is time order
+        parts.append(wq.TermRange("first_seen", request.new_since, None))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)

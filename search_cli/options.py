@@ -1,13 +1,23 @@
-"""click parameter types for search options: bad values fail as usage errors (exit 2).
+"""The search options, shared by `knead search` and `knead export`, and their click types.
 
-Each type converts to what the library wants (a canonical vocabulary id, a
-(lat, lon, label) triple, a state code, a positive float) and, on failure,
-names the value and, where there is one, the closest valid value.
+`search_options` is the one decorator that adds QUERY and every filter to a
+command and hands the command a `SearchFilters`; `SearchFilters.request()`
+turns them into an `index.search.SearchRequest`, checking the combinations.
+Each parameter type converts to what the library wants (a canonical
+vocabulary id, a (lat, lon, label) triple, a state code, a positive float, an
+ISO timestamp) and, on failure, names the value and, where there is one, the
+closest valid value: a usage error (exit 2) before anything is opened.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import click
 
@@ -84,3 +94,138 @@ class StateType(click.ParamType):
         if code is None or code not in STATES:
             self.fail(f"'{value}' is not a US state code (for example CT, NY or CA).", param, ctx)
         return code
+
+
+class NewSinceType(click.ParamType):
+    """An ISO date or date-time ("2025-06-01"; midnight UTC) or a number of days ("30d")
+    -> the ISO 8601 UTC timestamp that `first_seen` must reach."""
+
+    name = "DATE|Nd"
+    _DAYS = re.compile(r"(\d{1,6})\s*d(?:ays?)?", re.IGNORECASE)
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip()
+        days = self._DAYS.fullmatch(text)
+        try:
+            if days:
+                cutoff = datetime.now(timezone.utc) - timedelta(days=int(days.group(1)))
+            elif len(text) == 10:
+                cutoff = datetime.combine(date.fromisoformat(text), datetime.min.time(), timezone.utc)
+            else:
+                cutoff = datetime.fromisoformat(text)
+                cutoff = cutoff.replace(tzinfo=timezone.utc) if cutoff.tzinfo is None else cutoff
+        except (ValueError, OverflowError):
+            self.fail(f"'{value}' is not a date (YYYY-MM-DD) or a number of days (30d).", param, ctx)
+        return cutoff.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class OutputFile(click.ParamType):
+    """`-` (stdout) or a file path in an existing, writable folder -> a Path (or "-")."""
+
+    name = "FILE"
+
+    def convert(self, value, param, ctx):
+        if value == "-" or isinstance(value, Path):
+            return value
+        path = Path(value).expanduser()
+        folder = path.parent
+        if path.is_dir():
+            self.fail(f"'{value}' is a folder; give a file name inside it.", param, ctx)
+        if not folder.is_dir():
+            self.fail(f"folder '{folder}' does not exist.", param, ctx)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            self.fail(f"folder '{folder}' is not writable.", param, ctx)
+        return path
+
+
+SORTS = ("relevance", "distance", "name")
+NEW_SINCE = NewSinceType()
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """QUERY and every filter option, as click converted them."""
+
+    query: str | None
+    techniques: tuple[str, ...]
+    insurance: tuple[str, ...]
+    accepts_insurance: bool
+    near: tuple[float, float, str] | None
+    radius: float | None
+    state: str | None
+    city: str | None
+    language: str | None
+    gender: str | None
+    credential: str | None
+    sort: str | None
+    new_since: str | None
+
+    def request(self, limit: int | None):
+        """The `SearchRequest` for these filters (at most `limit` results; None: every match)."""
+        from index.search import DEFAULT_RADIUS_MILES, SearchRequest
+
+        if self.radius is not None and self.near is None:
+            raise click.UsageError("--radius needs --near.")
+        if self.sort == "distance" and self.near is None:
+            raise click.UsageError("--sort distance needs --near.")
+        return SearchRequest(
+            query=self.query or None, techniques=tuple(self.techniques), insurance=tuple(self.insurance),
+            accepts_insurance=self.accepts_insurance, near=(self.near[0], self.near[1]) if self.near else None,
+            radius_miles=self.radius if self.radius is not None else DEFAULT_RADIUS_MILES, state=self.state,
+            city=self.city, language=self.language, gender=self.gender, credential=self.credential,
+            sort=self.sort, limit=limit, new_since=self.new_since,
+        )
+
+    def described(self) -> list[str]:
+        """The filters in words, for an export's heading ("technique: deep-tissue")."""
+        out = []
+        for label, values in (("technique", self.techniques), ("insurance", self.insurance)):
+            if values:
+                out.append(f"{label}: {' or '.join(values)}")
+        if self.accepts_insurance:
+            out.append("accepts insurance")
+        if self.near:
+            radius = self.radius if self.radius is not None else 25.0
+            out.append(f"within {radius:g} miles of {self.near[2]}")
+        for label in ("state", "city", "language", "gender", "credential"):
+            if getattr(self, label):
+                out.append(f"{label}: {getattr(self, label)}")
+        if self.new_since:
+            out.append(f"first seen since {self.new_since[:10]}")
+        return out
+
+
+_FILTER_NAMES = tuple(f.name for f in fields(SearchFilters))
+
+
+def search_options(fn):
+    """Add QUERY and every search filter to a command; it receives them as `filters: SearchFilters`."""
+    decorators = (
+        click.argument("query", required=False),
+        click.option("--technique", "-t", "techniques", multiple=True, type=TECHNIQUE,
+                     help="Technique id or spelling (repeat: any of them). acupressure includes shiatsu."),
+        click.option("--insurance", "-i", "insurance", multiple=True, type=INSURANCE,
+                     help="Insurance or payment id or spelling (repeat: any of them)."),
+        click.option("--accepts-insurance", is_flag=True,
+                     help="Only listings that take health insurance (any carrier, Medicare, Medicaid, TRICARE/VA)."),
+        click.option("--near", type=NearType(), help='Center of a distance search: a ZIP, "City, ST" or "lat,lon".'),
+        click.option("--radius", type=PositiveFloat(), default=None, help="Miles from --near (default: 25)."),
+        click.option("--state", type=StateType(), help="Two-letter state code."),
+        click.option("--city", help="City name (exact, any case)."),
+        click.option("--language", help="A language the therapist speaks."),
+        click.option("--gender", help="female, male or non-binary."),
+        click.option("--credential", help="A credential such as LMT or BCTMB."),
+        click.option("--new-since", type=NEW_SINCE, default=None, metavar="DATE|Nd",
+                     help="Only listings knead first saw on or after DATE (YYYY-MM-DD, UTC) or in the last N days (30d)."),
+        click.option("--sort", type=click.Choice(SORTS), default=None,
+                     help="Default: distance with --near and no QUERY, relevance with a QUERY, name otherwise."),
+    )
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        kwargs["filters"] = SearchFilters(**{name: kwargs.pop(name) for name in _FILTER_NAMES})
+        return fn(*args, **kwargs)
+
+    for decorator in reversed(decorators):
+        wrapper = decorator(wrapper)
+    return wrapper

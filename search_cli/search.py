@@ -2,8 +2,11 @@
 
 Options are converted and checked by click parameter types (search_cli.options),
 so a bad value is a usage error (exit 2) before anything is opened; the index
-library does the work; search_cli.output formats it. Nothing here imports
-Scrapy, and the ZIP table loads only when `--near` is given.
+library does the work; search_cli.output draws the table and
+search_cli.writers write every other format. `run_search`, `to_export` and
+`write_file_format` are shared with `knead export` (search_cli.export), as
+are the options. Nothing here imports Scrapy, and the ZIP table loads only
+when `--near` is given.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from pathlib import Path
 import click
 
 from index.datadir import DataDir
-from index.listing import FIELD_NAMES
 from search_cli import options
 from search_cli.output import (
     echo_err,
@@ -27,7 +29,6 @@ from search_cli.output import (
     write_output,
 )
 
-SORTS = ("relevance", "distance", "name")
 FACETS_SHOWN = 8  # per facet under the table
 
 
@@ -35,86 +36,95 @@ def _no_index(data_dir: DataDir) -> click.ClickException:
     return click.ClickException(f"No index yet in {data_dir.root}: run `knead crawl` first.")
 
 
+def search_formats() -> tuple[str, ...]:
+    from search_cli.writers import format_names
+
+    return ("table", *format_names())
+
+
+def run_search(data_dir: DataDir, request):
+    """Run `request`; library errors become click errors, and an empty or relaxed
+    text search is explained on stderr. Shared by `knead search` and `knead export`."""
+    from index.search import QueryError
+    from index.search import search as index_search
+    from index.store import IndexMissing
+
+    try:
+        result = index_search(data_dir.index_root, request)
+    except IndexMissing:
+        raise _no_index(data_dir) from None
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    shown_query = _shown_query(request.query)
+    hint = f" Did you mean '{result.suggestions[0]}'?" if result.suggestions else ""
+    if result.total == 0 and shown_query is not None:
+        echo_err(f"No results for '{shown_query}'.{hint}")
+    elif result.relaxed:
+        echo_err(f"No listing matches every word of '{shown_query}'; showing listings that match some.{hint}")
+    return result
+
+
+def to_export(result, filters: options.SearchFilters, request):
+    """A search result as what the file writers take."""
+    from search_cli.writers import Export
+
+    return Export(results=result.results, total=result.total, query=_shown_query(request.query),
+                  facets=result.facets, suggestions=result.suggestions, filters=filters.described(),
+                  near=filters.near, radius_miles=request.radius_miles if filters.near else None)
+
+
+def write_file_format(export, fmt: str, target, *, bom: bool = False) -> None:
+    """Write with search_cli.writers; notes go to stderr, a failed write is a clear error."""
+    from search_cli.writers import write_export
+
+    try:
+        notes = write_export(export, fmt, target, bom=bom)
+    except BrokenPipeError:  # `knead export - | head`: the reader has what it wanted
+        import os
+        import sys
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        raise SystemExit(1) from None
+    except OSError as exc:
+        raise click.ClickException(f"Could not write {target}: {exc.strerror or exc}") from None
+    for note in notes:
+        echo_err(note)
+
+
 @click.command("search")
-@click.argument("query", required=False)
-@click.option("--technique", "-t", "techniques", multiple=True, type=options.TECHNIQUE,
-              help="Technique id or spelling (repeat: any of them). acupressure includes shiatsu.")
-@click.option("--insurance", "-i", "insurance", multiple=True, type=options.INSURANCE,
-              help="Insurance or payment id or spelling (repeat: any of them).")
-@click.option("--accepts-insurance", is_flag=True, help="Only listings that take health insurance (any carrier, Medicare, Medicaid, TRICARE/VA).")
-@click.option("--near", type=options.NearType(), help='Center of a distance search: a ZIP, "City, ST" or "lat,lon".')
-@click.option("--radius", type=options.PositiveFloat(), default=None, help="Miles from --near (default: 25).")
-@click.option("--state", type=options.StateType(), help="Two-letter state code.")
-@click.option("--city", help="City name (exact, any case).")
-@click.option("--language", help="A language the therapist speaks.")
-@click.option("--gender", help="female, male or non-binary.")
-@click.option("--credential", help="A credential such as LMT or BCTMB.")
-@click.option("--sort", type=click.Choice(SORTS), default=None,
-              help="Default: distance with --near and no QUERY, relevance with a QUERY, name otherwise.")
+@options.search_options
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most N listings.")
 @click.option("--all", "all_", is_flag=True, help="Show every matching listing.")
-@output_options
+@output_options(formats=search_formats())
 @click.pass_context
-def search(ctx, query, techniques, insurance, accepts_insurance, near, radius, state, city, language, gender,
-           credential, sort, limit, all_, fmt, output):
+def search(ctx, filters: options.SearchFilters, limit, all_, fmt, output):
     """Search the index: free-text QUERY (optional) plus filters.
 
     Words are AND'ed (all must match, stemmed: "headache" finds "headaches");
     "quoted phrases" match in order. Technique and insurance spellings work as
-    text too ("cranio sacral", "CST").
+    text too ("cranio sacral", "CST"). `-o FILE` writes any `knead export`
+    format, chosen by the file's extension.
 
     \b
     Examples:
       knead search "low back pain" --near 06103
       knead search --technique deep-tissue --insurance aetna --near "Hartford, CT"
+      knead search --new-since 30d --state CT -o new-this-month.csv
     """
-    from index.search import QueryError, SearchRequest
-    from index.search import search as run_search
-    from index.store import IndexMissing
-
     data_dir: DataDir = ctx.obj
     if all_ and ctx.get_parameter_source("limit") == click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("--limit and --all cannot be used together.")
-    if radius is not None and near is None:
-        raise click.UsageError("--radius needs --near.")
-    if sort == "distance" and near is None:
-        raise click.UsageError("--sort distance needs --near.")
-    request = SearchRequest(
-        query=query or None, techniques=tuple(techniques), insurance=tuple(insurance),
-        accepts_insurance=accepts_insurance, near=(near[0], near[1]) if near else None,
-        radius_miles=radius if radius is not None else 25.0, state=state, city=city, language=language,
-        gender=gender, credential=credential, sort=sort, limit=None if all_ else limit,
-    )
-    try:
-        result = run_search(data_dir.index_root, request)
-    except IndexMissing:
-        raise _no_index(data_dir) from None
-    except QueryError as exc:
-        raise click.UsageError(str(exc)) from None
-
-    shown_query = _shown_query(query)
-    if result.total == 0 and shown_query is not None:
-        hint = f" Did you mean '{result.suggestions[0]}'?" if result.suggestions else ""
-        echo_err(f"No results for '{shown_query}'.{hint}")
-    elif result.relaxed:
-        hint = f" Did you mean '{result.suggestions[0]}'?" if result.suggestions else ""
-        echo_err(f"No listing matches every word of '{shown_query}'; showing listings that match some.{hint}")
-
-    fmt = resolve_format(fmt, output)
-    columns = list(FIELD_NAMES) + ["first_seen", "last_seen", "score"] + (["distance_miles"] if near else [])
-    if fmt == "json":
-        text = to_json({"query": shown_query, "total": result.total, "results": result.results,
-                        "facets": result.facets, "suggestions": result.suggestions})
-    elif fmt == "jsonl":
-        text = to_jsonl(result.results)
-    elif fmt == "csv":
-        text = to_csv(result.results, columns)
+    fmt = resolve_format(fmt, output, search_formats(), strict=True)
+    request = filters.request(limit=None if all_ else limit)
+    result = run_search(data_dir, request)
+    if fmt == "table":
+        write_output(render_table(lambda console: _table(console, result, filters.near, request.radius_miles)), output)
     else:
-        text = render_table(lambda console: _table(console, result, near, request.radius_miles))
-    write_output(text, output)
+        write_file_format(to_export(result, filters, request), fmt, output if output is not None else "-")
 
 
 def _shown_query(query: str | None) -> str | None:
+    """The query as searched (cleaned and bounded), None when there is none."""
     from index.search import clean_query
 
     return clean_query(query) or None
@@ -162,7 +172,7 @@ def reindex(data_dir: DataDir) -> None:
         raise click.ClickException(f"Nothing crawled yet in {data_dir.root}: run `knead crawl` first.")
     try:
         with RecordStore(data_dir.records_path) as store:
-            result = build_index(store.listings(), data_dir.index_root)
+            result = build_index(store.listings(include_stale=False), data_dir.index_root)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from None
     skipped = f", {result.skipped} skipped" if result.skipped else ""

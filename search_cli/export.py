@@ -1,0 +1,62 @@
+"""`knead export FILE`: every listing a search matches, written to a file in one of seven formats.
+
+The QUERY and filters are `knead search`'s own (options.search_options, the
+same SearchRequest through search.run_search), but an export takes every
+match, not a page. The format comes from FILE's extension or `--format`; the
+writers live in search_cli.writers, one module per format. A file is replaced
+atomically, so it is complete or absent even if knead is killed mid-way.
+"""
+
+from __future__ import annotations
+
+import click
+
+from index.datadir import DataDir
+from search_cli import options
+from search_cli.output import echo_err, resolve_format
+from search_cli.search import run_search, to_export, write_file_format
+
+
+def _export_formats() -> tuple[str, ...]:
+    from search_cli.writers import format_names
+
+    return tuple(format_names())
+
+
+@click.command("export")
+@click.argument("file", type=options.OutputFile())
+@options.search_options
+@click.option("--format", "fmt", type=click.Choice(_export_formats(), case_sensitive=False), default=None,
+              help="json, jsonl, csv, geojson, vcf, md or html (default: from FILE's extension; json for -).")
+@click.option("--excel", is_flag=True,
+              help="CSV for Excel: UTF-8 with a byte-order mark, so accented and non-Latin names open correctly.")
+@click.pass_context
+def export(ctx, file, filters: options.SearchFilters, fmt, excel):
+    """Write every listing matching QUERY and the filters to FILE ("-": stdout).
+
+    Takes the same QUERY and filters as `knead search`, and every match, not
+    just a page. The format is FILE's extension or --format:
+
+    \b
+      .csv      one row per listing; formula-like cells get a leading '
+      .json     the `knead search --format json` object; .jsonl one listing per line
+      .geojson  map points (listings without coordinates are left out)
+      .vcf      vCard 4.0 contacts for phones and address books
+      .md       a Markdown table; .html a page with a map and the table
+
+    \b
+    Examples:
+      knead export in-network.csv --insurance aetna --state CT --excel
+      knead export near-me.html "low back pain" --near 06103 --radius 10
+      knead export new.vcf --new-since 30d --near "Hartford, CT"
+    """
+    data_dir: DataDir = ctx.obj
+    fmt = resolve_format(fmt.lower() if fmt else None, file, _export_formats(), strict=True)
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel applies to CSV only.")
+    request = filters.request(limit=None)
+    result = run_search(data_dir, request)
+    write_file_format(to_export(result, filters, request), fmt, file, bom=excel)
+    if file != "-":
+        noun = "listing" if result.total == 1 else "listings"
+        echo_err(f"Exported {result.total} {noun} to {file} ({fmt}).")

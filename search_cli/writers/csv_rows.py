@@ -1,0 +1,49 @@
+"""CSV: a header row, one row per listing, safe to open in a spreadsheet.
+
+Lists are joined with "; ", booleans are `true`/`false`, missing values are
+empty. CSV injection (OWASP): a text cell that starts with `=`, `+`, `-`,
+`@`, a tab or a carriage return would be run as a formula by Excel, LibreOffice
+or Google Sheets, so it gets a leading single quote (`'=HYPERLINK(...)`, and
+phone numbers such as `'+18605550142`). Numbers knead itself writes
+(coordinates, score, distance) are left as numbers: a number cannot carry a
+formula. Quotes, commas and new lines inside a cell are quoted by the csv
+module as RFC 4180 says.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, TextIO
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = "; "
+
+
+def neutralise(text: str) -> str:
+    """Prefix a single quote when a spreadsheet would read `text` as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return neutralise(LIST_SEPARATOR.join("" if v is None else str(v) for v in value))
+    return neutralise(str(value))
+
+
+def write_rows(out: TextIO, rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in columns])
+
+
+def write(export, out: TextIO) -> list[str]:
+    write_rows(out, export.results, export.columns)
+    return []

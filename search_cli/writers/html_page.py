@@ -1,0 +1,110 @@
+"""HTML: one self-contained page to open, print or mail: heading, SVG map, results table.
+
+No script, no external file, no font or tile to fetch: the page works offline
+and its Content-Security-Policy forbids any network request or script even if
+a value slipped through. Every value is HTML-escaped (`html.escape`, quotes
+included); links are made only for http(s) websites and profile pages and for
+plain e-mail addresses, so a `javascript:` URL in a listing stays text.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from search_cli.writers import display, svg_map
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+_CELL_CLASS = {"Miles": "num", "Phone": "nowrap", "First seen": "nowrap"}
+_EMAIL = re.compile(r"[^\s@<>\"'()\[\],;:\\]+@[^\s@<>\"'()\[\],;:\\]+\.[A-Za-z]{2,}")
+
+STYLE = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem auto;max-width:72rem;
+padding:0 1rem;color:#1d2327;background:#fff}
+h1{font-size:1.5rem;margin:0 0 .25rem}p.meta{color:#50575e;margin:0 0 1rem}
+figure{margin:0 0 1.25rem}svg.map{width:100%;height:auto;border:1px solid #dcdcde;border-radius:6px}
+svg .ground{fill:#f6f7f7}svg .ring{fill:#2271b1;fill-opacity:.06;stroke:#2271b1;stroke-dasharray:6 4}
+svg .origin{fill:#d63638;stroke:#fff;stroke-width:2}svg .dot{fill:#2271b1;stroke:#fff;stroke-width:1.5}
+svg text{font:11px system-ui,sans-serif;fill:#1d2327;paint-order:stroke;stroke:#fff;stroke-width:3px}
+svg .origin-label{font-weight:600}svg .scale line{stroke:#1d2327;stroke-width:2}
+figcaption{color:#50575e;font-size:.85rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;vertical-align:top;
+padding:.35rem .5rem;border-bottom:1px solid #dcdcde}th{background:#f0f0f1;position:sticky;top:0}
+td.num{text-align:right;white-space:nowrap}td.nowrap{white-space:nowrap}tr:target{background:#fcf9e8}td{overflow-wrap:anywhere}
+@media print{th{position:static}}
+"""
+
+
+def _web_link(url: Any) -> str | None:
+    """`url` when it is an absolute http(s) URL, else None (no javascript:, data:, ...)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def _text(value: str) -> str:
+    """Escaped text, line breaks kept as <br>."""
+    return "<br>".join(escape(line) for line in value.splitlines()) if value else ""
+
+
+def _cell(title: str, row: dict[str, Any], value: str) -> str:
+    if title == "Name":
+        shown = _text(value) or "(no name)"
+        link = _web_link(row.get("url"))
+        return f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{shown}</a>' if link else shown
+    if title == "Website":
+        link = _web_link(value)
+        return f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{escape(value)}</a>' if link else _text(value)
+    if title == "Email" and _EMAIL.fullmatch(value.strip() or "-"):
+        return f'<a href="mailto:{escape(value.strip())}">{escape(value)}</a>'
+    return _text(value)
+
+
+def dots(results: list[dict[str, Any]]) -> list[svg_map.Dot]:
+    out = []
+    for number, row in enumerate(results, 1):
+        lat, lon = row.get("lat"), row.get("lon")
+        if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
+            name = row.get("name") or row.get("business") or row.get("id") or ""
+            where = ", ".join(filter(None, (row.get("city"), row.get("state"))))
+            out.append(svg_map.Dot(number, float(lat), float(lon), f"{number}. {name}",
+                                   " \u2013 ".join(filter(None, (f"{number}. {name}", row.get("business"), where)))))
+    return out
+
+
+def write(export, out: TextIO) -> list[str]:
+    columns = display.columns(export.near is not None)
+    title = f"Massage therapists: {export.query}" if export.query else "Massage therapists"
+    placed = dots(export.results)
+    out.write("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+    out.write(f'<meta http-equiv="Content-Security-Policy" content="{escape(CSP)}">\n')
+    out.write('<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+              '<meta name="generator" content="knead">\n')
+    out.write(f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n")
+    out.write(f'<header>\n<h1>{escape(title)}</h1>\n<p class="meta">{escape(display.caption(export))}</p>\n</header>\n')
+    svg = svg_map.render(placed, export.near, export.radius_miles)
+    if svg:
+        unplaced = len(export.results) - len(placed)
+        note = f" {unplaced} without coordinates not shown." if unplaced else ""
+        out.write(f'<figure>\n{svg}\n<figcaption>{len(placed)} of {len(export.results)} listings on the map'
+                  f'{escape(" around " + export.near[2]) if export.near else ""}.{escape(note)}</figcaption>\n</figure>\n')
+    else:
+        out.write('<p class="meta">No listing has coordinates to map.</p>\n')
+    out.write('<table id="results">\n<thead><tr><th scope="col">#</th>')
+    out.write("".join(f'<th scope="col">{escape(t)}</th>' for t, _ in columns) + "</tr></thead>\n<tbody>\n")
+    for number, row in enumerate(export.results, 1):
+        cells = "".join(
+            f'<td class="{_CELL_CLASS[t]}">{_cell(t, row, value(row))}</td>' if t in _CELL_CLASS
+            else f"<td>{_cell(t, row, value(row))}</td>" for t, value in columns)
+        out.write(f'<tr id="listing-{number}" data-id="{escape(str(row.get("id") or ""))}">'
+                  f'<td class="num">{number}</td>{cells}</tr>\n')
+    out.write("</tbody>\n</table>\n<footer><p class=\"meta\">Made by knead from public directory listings."
+              "</p></footer>\n</body>\n</html>\n")
+    return []
