@@ -118,7 +118,7 @@ def search(ctx, filters: options.SearchFilters, limit, all_, fmt, output):
     request = filters.request(limit=None if all_ else limit)
     result = run_search(data_dir, request)
     if fmt == "table":
-        write_output(render_table(lambda console: _table(console, result, filters.near, request.radius_miles)), output)
+        write_output(render_table(lambda console: _table(console, result, filters.near, request)), output)
     else:
         write_file_format(to_export(result, filters, request), fmt, output if output is not None else "-")
 
@@ -130,7 +130,15 @@ def _shown_query(query: str | None) -> str | None:
     return clean_query(query) or None
 
 
-def _table(console, result, near, radius: float) -> None:
+def _first_ids(ids: list[str], wanted, shown: int = 3) -> str:
+    """The ids asked for first, then the others; at most `shown`, then "+N" (80 columns)."""
+    wanted = set(wanted or ())
+    ordered = [i for i in ids if i in wanted] + [i for i in ids if i not in wanted]
+    more = f" +{len(ordered) - shown}" if len(ordered) > shown else ""
+    return ", ".join(ordered[:shown]) + more
+
+
+def _table(console, result, near, request) -> None:
     from rich import box
     from rich.table import Table
 
@@ -148,10 +156,10 @@ def _table(console, result, near, radius: float) -> None:
         where = ", ".join(filter(None, (row.get("city"), row.get("state"))))
         if near:
             where += f"\n{row['distance_miles']:.1f} mi"
-        table.add_row(who, where, ", ".join(row.get("techniques") or []), ", ".join(row.get("insurance") or []),
-                      phone_display(row.get("phone")))
+        table.add_row(who, where, _first_ids(row.get("techniques") or [], request.techniques),
+                      _first_ids(row.get("insurance") or [], request.insurance), phone_display(row.get("phone")))
     console.print(table)
-    place = f" within {radius:g} miles of {near[2]}" if near else ""
+    place = f" within {request.radius_miles:g} miles of {near[2]}" if near else ""
     console.print(f"Showing {len(result.results)} of {result.total} listings{place}.")
     for facet, title in (("techniques", "Techniques"), ("insurance", "Insurance")):
         counts = list(result.facets.get(facet, {}).items())

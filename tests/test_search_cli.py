@@ -243,3 +243,11 @@ def test_search_path_imports_neither_scrapy_nor_zipcodes(tiny):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["total"] == 2
     assert "LOADED []" in proc.stderr
+
+
+def test_table_lists_the_asked_for_ids_first_and_counts_the_rest():
+    from search_cli.search import _first_ids
+
+    ids = ["swedish", "cupping", "deep-tissue", "reiki", "thai"]
+    assert _first_ids(ids, ("deep-tissue",)) == "deep-tissue, swedish, cupping +2"
+    assert _first_ids(ids[:3], ()) == "swedish, cupping, deep-tissue"
