@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -157,6 +158,38 @@ def to_document(listing: Mapping[str, Any], data: str | None = None) -> dict[str
         doc["geo"] = " ".join(geo.cell_terms(listing["lat"], listing["lon"]))
     # Whoosh rejects empty strings in some fields; leave empty fields out.
     return {k: v for k, v in doc.items() if v != ""}
+
+
+ZDICT_BYTES = 32 * 1024  # zlib's window: a longer preset dictionary is not used
+
+
+def listing_zdict(samples: Iterable[str]) -> bytes:
+    """A zlib preset dictionary from sample listings' JSON (the last 32 KiB of them).
+
+    Listings repeat their keys and much of their wording; compressed each on
+    its own they shrink by half, with a dictionary of other listings by
+    two thirds more.
+    """
+    return "".join(samples).encode("utf-8")[-ZDICT_BYTES:]
+
+
+class StoredCodec:
+    """Listing JSON <-> the compressed bytes a generation stores (zlib with a preset dictionary)."""
+
+    def __init__(self, zdict: bytes = b""):
+        self.zdict = zdict
+        self._base = zlib.compressobj(6, zlib.DEFLATED, 15, 8, zdict=zdict) if zdict else None
+
+    def pack(self, data: str) -> bytes:
+        if self._base is None:
+            return zlib.compress(data.encode("utf-8"), 6)
+        compressor = self._base.copy()  # the dictionary is loaded once, not per listing
+        return compressor.compress(data.encode("utf-8")) + compressor.flush()
+
+    def unpack(self, blob: bytes) -> dict[str, Any]:
+        if self.zdict:
+            return json.loads(zlib.decompressobj(zdict=self.zdict).decompress(blob).decode("utf-8"))
+        return json.loads(zlib.decompress(blob).decode("utf-8"))
 
 
 def sort_key(listing: Mapping[str, Any]) -> tuple[int, str, str]:

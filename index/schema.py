@@ -5,25 +5,30 @@ Lean by design (the straightforward schema costs 150 s to build and 360 MB at
 field (with several, each query word becomes an `Or` of posting lists, which
 measured 3-4x slower to match and score); positions only there, because
 quoted phrases ("low back pain", "cranio sacral") need them; no term
-vectors; exact-value fields for every filter, so filters are `Term`s; and one
-stored field, the listing as JSON, from which every output format is rebuilt.
+vectors; exact-value fields for every filter, so filters are `Term`s; and no
+stored field at all.
 
-Three things deliberately live outside Whoosh, in per-generation sidecar files
-written by `index.store` (docnum-indexed arrays, see `store.Sidecars`):
-coordinates (exact distance after the cell prefilter), a bitmask of each
-listing's technique and insurance ids (facet counts over all matches in one
-pass) and the spelling word list. Documents are added in name order, so the
-document number *is* the name sort key: `--sort name` needs no column.
+Four things deliberately live outside Whoosh, in per-generation sidecar files
+written by `index.store` (docnum-indexed): the listings themselves as
+compressed JSON, from which every output format is rebuilt (half the size of
+a Whoosh stored field, see store.py); coordinates (exact distance after the
+cell prefilter); a bitmask of each listing's technique and insurance ids
+(facet counts over all matches in one pass); and the spelling word list.
+Documents are added in name order, so the document number *is* the name
+sort key: `--sort name` needs no column.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from whoosh import fields
 from whoosh.analysis import StemmingAnalyzer
 
 # Bumped when the schema or the sidecars change incompatibly; written to each
 # generation's meta file so a search can refuse an index it cannot read.
-SCHEMA_VERSION = 1
+# 2: listing JSON stored zlib-compressed; the text field is `StemmedText`.
+SCHEMA_VERSION = 2
 
 # Porter stemming ("headaches" -> "headach" = "headache"), lower case, English
 # stop words. maxsize bounds a token so a pasted 10,000-character "word"
@@ -33,15 +38,107 @@ ANALYZER = StemmingAnalyzer(minsize=2, maxsize=40)
 # The free-text field a query searches.
 TEXT_FIELD = "text"
 
+# Bound on the line cache of `StemmedText` (entries; past it lines are
+# analysed uncached) and on the cache of encoded position lists.
+_LINE_CACHE_MAX = 200_000
+_POSITIONS_CACHE_MAX = 50_000
+
+
+class StemmedText(fields.TEXT):
+    """`TEXT` with `ANALYZER`, indexed several times faster, producing identical postings.
+
+    Whoosh runs every token through a chain of generator filters (tokenizer,
+    lower case, stop words, stemmer) and pickles every position list, which
+    was half of the build time. Here the text is analysed a line at a time
+    (a token never spans a newline), and a line's result is cached: most
+    lines of a document (`index.document.to_document`) recur across
+    thousands of listings (each technique's and insurance's spellings, the
+    conditions, the place). Positions follow the analyzer's exactly
+    (StopFilter's renumbering: the first kept word keeps its place, later
+    kept words follow on without gaps), and encoded position lists are cached
+    too. Queries still go through `self.analyzer`, unchanged.
+    tests/test_index_document.py checks the postings equal plain TEXT's.
+    This class lives in `index` because the schema is pickled into the index.
+    """
+
+    _lines: dict[str, tuple[int, int, tuple[bytes, ...]]] = {}
+    _words: dict[str, bytes | None] = {}
+    _encoded: dict[tuple[int, ...], bytes] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # No per-document field lengths: search weights by TF-IDF, which never
+        # reads them, and writing them cost a column lookup per posting at commit.
+        self.scorable = False
+
+    def index(self, value: Any, **kwargs: Any):
+        if not isinstance(value, str) or kwargs.get("mode", "index") != "index":
+            yield from super().index(value, **kwargs)
+            return
+        lines = StemmedText._lines
+        poses: dict[bytes, list[int]] = {}
+        offset = 0  # raw tokens (stop words included) before this line
+        pos = -1  # position of the last kept token; -1: none kept yet
+        for line in value.split("\n"):
+            entry = lines.get(line)
+            if entry is None:
+                entry = self._analyse_line(line)
+                if len(lines) < _LINE_CACHE_MAX:
+                    lines[line] = entry
+            n_raw, first, terms = entry
+            if terms:
+                start = offset + first if pos < 0 else pos + 1
+                for i, term in enumerate(terms, start):
+                    if term in poses:
+                        poses[term].append(i)
+                    else:
+                        poses[term] = [i]
+                pos = start + len(terms) - 1
+            offset += n_raw
+        encoded = StemmedText._encoded
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for term, positions in poses.items():
+            key = tuple(positions)
+            data = encoded.get(key)
+            if data is None:
+                data = encode(positions)
+                if len(encoded) < _POSITIONS_CACHE_MAX:
+                    encoded[key] = data
+            yield term, len(positions), len(positions) * boost, data
+
+    def _analyse_line(self, line: str) -> tuple[int, int, tuple[bytes, ...]]:
+        """(raw tokens in the line, raw index of the first kept one, the kept terms in order).
+
+        A word's fate (dropped, or which stem) depends on the word alone, so
+        the analyzer runs once per distinct word.
+        """
+        words = StemmedText._words
+        first, terms, n_raw = 0, [], 0
+        for n_raw, match in enumerate(self.analyzer.items[0].expression.finditer(line), 1):
+            word = match.group()
+            if word in words:
+                term = words[word]
+            else:
+                found = [t.text for t in self.analyzer(word)]
+                if len(found) > 1:  # cannot happen for one tokenizer match; stay exact if it does
+                    tokens = [(t.pos, t.text.encode("utf-8")) for t in self.analyzer(line, positions=True)]
+                    n_all = sum(1 for _ in self.analyzer.items[0].expression.finditer(line))
+                    return (n_all, tokens[0][0], tuple(t for _, t in tokens)) if tokens else (n_all, 0, ())
+                term = found[0].encode("utf-8") if found else None
+                if len(words) < _LINE_CACHE_MAX:
+                    words[word] = term
+            if term is not None:
+                if not terms:
+                    first = n_raw - 1
+                terms.append(term)
+        return n_raw, first, tuple(terms)
+
 
 def build_schema() -> fields.Schema:
     return fields.Schema(
         # The listing id ("amta:123"): exact lookups and de-duplication checks.
         id=fields.ID(unique=True),
-        # The whole listing as JSON (all TherapistListing fields plus
-        # first_seen/last_seen): the only stored field; results are rebuilt
-        # from it, so output is complete without storing each field.
-        data=fields.STORED(),
         # All free text in one field: name, business, credentials, bio,
         # conditions, the labels and every spelling of the listing's technique
         # and insurance ids (synonyms at index time: "cranio sacral", "CST" or
@@ -50,7 +147,7 @@ def build_schema() -> fields.Schema:
         # listing field: a query word is then one posting list, not an Or of
         # several, which is what keeps matching and scoring cheap at 100,000
         # listings. Positions are kept because quoted phrases search here.
-        text=fields.TEXT(analyzer=ANALYZER, phrase=True),
+        text=StemmedText(analyzer=ANALYZER, phrase=True),
         # Canonical technique ids (vocabulary.md), for --technique filters.
         techniques=fields.KEYWORD(commas=True),
         # Canonical insurance ids (coverage and carriers), for --insurance.

@@ -217,8 +217,7 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
         else:  # name: documents were added in name order
             page = docs[:n]
         results = []
-        for docnum in page:
-            listing = json.loads(searcher.stored_fields(docnum)["data"])
+        for docnum, listing in zip(page, gen.listings(page)):
             listing["score"] = round(scores[docnum], 4) if docnum in scores else None
             if request.near is not None:
                 listing["distance_miles"] = round(distances[docnum], 2)

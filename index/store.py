@@ -22,6 +22,15 @@ name order so the docnum is also the name sort key):
     knead-coords.bin   lat, lon as native doubles (NaN when unknown)
     knead-facets.bin   technique/insurance bitmask per document (uint64)
     knead-words.txt    unstemmed words for spelling suggestions
+    knead-listings.bin each listing's JSON, zlib-compressed, back to back
+    knead-offsets.bin  where each listing starts in knead-listings.bin (uint64, n + 1)
+    knead-zdict.bin    the zlib preset dictionary the listings are compressed with
+
+The listings live beside Whoosh rather than in a stored field: Whoosh pickles
+stored values (bytes grow by half under its pickle protocol) and keeps them
+uncompressed otherwise; here they take ~0.25-0.7 KB a listing instead of
+1.4 KB (zlib with a preset dictionary drawn from the listings themselves), and
+a page of results reads only its own listings.
 """
 
 from __future__ import annotations
@@ -48,6 +57,9 @@ META = "knead-meta.json"
 COORDS = "knead-coords.bin"
 FACETS = "knead-facets.bin"
 WORDS = "knead-words.txt"
+LISTINGS = "knead-listings.bin"
+OFFSETS = "knead-offsets.bin"
+ZDICT = "knead-zdict.bin"
 _GEN = re.compile(r"^gen-(\d{6})(\.tmp)?$")
 # Whoosh's in-memory posting pool before it spills runs to disk: more is faster
 # (fewer merge passes) up to the point memory becomes the problem.
@@ -153,14 +165,19 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
             ix = whoosh_index.create_in(str(tmp), SCHEMA)
             facet_ids = document.facet_ids()
             bit_of = {fid: bit for bit, fid in enumerate(facet_ids)}
-            lats, lons, masks = array("d"), array("d"), array("Q")
+            lats, lons, masks, offsets = array("d"), array("d"), array("Q"), array("Q", [0])
+            codec = document.StoredCodec(document.listing_zdict(data for _, data in ordered[:: max(1, len(ordered) // 64)]))
             words: set[str] = set()
             # compound=False: a compound segment is copied into memory on
             # every open (366 ms, 1.2 GB at 100,000 listings, traps.md).
-            with ix.writer(limitmb=WRITER_LIMIT_MB, compound=False) as writer:
+            with ix.writer(limitmb=WRITER_LIMIT_MB, compound=False) as writer, \
+                    open(tmp / LISTINGS, "wb") as blobs:
                 for _, data in ordered:
                     listing = json.loads(data)
-                    writer.add_document(**document.to_document(listing, data))
+                    doc = document.to_document(listing, data)
+                    del doc["data"]  # into the listings sidecar, not a stored field
+                    writer.add_document(**doc)
+                    offsets.append(offsets[-1] + blobs.write(codec.pack(data)))
                     lats.append(listing["lat"] if listing["lat"] is not None else math.nan)
                     lons.append(listing["lon"] if listing["lon"] is not None else math.nan)
                     masks.append(document.facet_mask(listing, bit_of))
@@ -168,6 +185,8 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
             _verify(tmp, ordered)
             (tmp / COORDS).write_bytes(lats.tobytes() + lons.tobytes())
             (tmp / FACETS).write_bytes(masks.tobytes())
+            (tmp / OFFSETS).write_bytes(offsets.tobytes())
+            (tmp / ZDICT).write_bytes(codec.zdict)
             (tmp / WORDS).write_text("\n".join(sorted(words)), encoding="utf-8")
             meta = {
                 "schema_version": SCHEMA_VERSION,
@@ -201,6 +220,7 @@ def _previous(existing: list[tuple[int, Path]]) -> set[int]:
 def _verify(path: Path, ordered: list[tuple[tuple, str]]) -> None:
     """The committed generation holds every document, in one segment, in our order."""
     from whoosh import index as whoosh_index
+    from whoosh.query import Term
 
     ix = whoosh_index.open_dir(str(path), readonly=True)
     with ix.searcher() as searcher:
@@ -211,8 +231,8 @@ def _verify(path: Path, ordered: list[tuple[tuple, str]]) -> None:
         if len(segments) > 1:
             raise BuildError(f"expected one segment, found {len(segments)}")
         for docnum in {0, count - 1} if count else ():
-            stored = json.loads(searcher.stored_fields(docnum)["data"])
-            if stored["id"] != json.loads(ordered[docnum][1])["id"]:
+            listing_id = json.loads(ordered[docnum][1])["id"]
+            if list(searcher.docs_for_query(Term("id", listing_id))) != [docnum]:
                 raise BuildError("document order differs from insertion order")
 
 
@@ -256,6 +276,27 @@ class Generation:
         raw.frombytes((self.path / FACETS).read_bytes())
         self._byteswap(raw)
         return raw
+
+    @cached_property
+    def offsets(self) -> array:
+        raw = array("Q")
+        raw.frombytes((self.path / OFFSETS).read_bytes())
+        self._byteswap(raw)
+        return raw
+
+    @cached_property
+    def codec(self) -> document.StoredCodec:
+        return document.StoredCodec((self.path / ZDICT).read_bytes())
+
+    def listings(self, docnums: Iterable[int]) -> list[dict[str, Any]]:
+        """The stored listings of these document numbers, in that order."""
+        offsets, unpack = self.offsets, self.codec.unpack
+        out = []
+        with open(self.path / LISTINGS, "rb") as fh:
+            for docnum in docnums:
+                start = offsets[docnum]
+                out.append(unpack(os.pread(fh.fileno(), offsets[docnum + 1] - start, start)))
+        return out
 
     @cached_property
     def words(self) -> list[str]:

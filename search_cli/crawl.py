@@ -41,10 +41,11 @@ class HttpUrl(click.ParamType):
 @click.option("--accept-drop", is_flag=True, help="Publish even if the crawl found under 80% of the listings of the last published one.")
 @click.option("--stale-days", type=click.FloatRange(min=0), default=90, show_default=True, help="Drop listings that complete crawls have not found for this many days.")
 @click.option("--sample-size", type=click.IntRange(min=10), default=SAMPLE_SIZE, show_default=True, help="Therapists in the bundled sample directory (no SOURCE).")
+@click.option("--no-http-cache", is_flag=True, help="Download every page again instead of revalidating cached ones (304).")
 @click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.pass_obj
-def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_index, verbose):
+def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, verbose):
     """Crawl a directory into knead's store of record and rebuild the index.
 
     \b
@@ -94,6 +95,7 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
             log_level="INFO" if verbose else "ERROR",
             progress=progress,
             resume_crawl_id=resume_id,
+            http_cache=not no_http_cache,
         )
         _print_summary(report)
         if report.listings_stored == 0 and not report.stats.get("knead/resume_skipped"):
@@ -182,7 +184,7 @@ def _print_summary(report) -> None:
     stored = report.stored
     lines = [
         f"Crawl of {report.source} {report.finish_reason} in {report.seconds:.1f} s",
-        f"  pages fetched:        {report.pages_fetched}",
+        f"  pages fetched:        {report.pages_fetched} ({report.pages_unchanged} unchanged: 304 Not Modified)",
         f"  listings stored:      {report.listings_stored}"
         f" ({stored.get('new', 0)} new, {stored.get('changed', 0)} changed, {stored.get('unchanged', 0)} unchanged)",
         "  listings dropped:     "

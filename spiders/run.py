@@ -68,6 +68,11 @@ class CrawlReport:
         return self._count("knead/failed_count")
 
     @property
+    def pages_unchanged(self) -> int:
+        """Pages the server answered 304 Not Modified (served from the HTTP cache)."""
+        return self._count("httpcache/revalidate")
+
+    @property
     def redirects_refused(self) -> dict[str, int]:
         return self._prefixed("knead/redirect_refused/")
 
@@ -101,12 +106,17 @@ def crawl_settings(
     max_items: int | None = None,
     log_level: str = "ERROR",
     resume_crawl_id: int | None = None,
+    http_cache: bool = True,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
     """knead's project settings with this run's overrides applied."""
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
     overrides: dict[str, Any] = {"KNEAD_DATA_DIR": str(data_dir) if data_dir else None, "LOG_LEVEL": log_level}
+    if data_dir:
+        overrides["HTTPCACHE_DIR"] = str(Path(data_dir) / "httpcache")
+    if not http_cache:
+        overrides["HTTPCACHE_ENABLED"] = False
     if delay is not None:
         # Scrapy 2.19 sends every queued request of a host at once when the
         # delay is exactly 0, whatever CONCURRENT_REQUESTS_PER_DOMAIN says.
@@ -138,6 +148,7 @@ def run_crawl(
     log_level: str = "ERROR",
     progress: ProgressCallback | None = None,
     resume_crawl_id: int | None = None,
+    http_cache: bool = True,
     extra: dict[str, Any] | None = None,
 ) -> CrawlReport:
     """Crawl `start_urls` with the named spider into the store under `data_dir`.
@@ -146,7 +157,7 @@ def run_crawl(
     Scrapy settings (tests use it for short timeouts)."""
     settings = crawl_settings(
         data_dir=data_dir, delay=delay, concurrency=concurrency, max_items=max_items, log_level=log_level,
-        resume_crawl_id=resume_crawl_id, extra=extra,
+        resume_crawl_id=resume_crawl_id, http_cache=http_cache, extra=extra,
     )
     process = CrawlerProcess(settings)
     spider_cls = process.spider_loader.load(spider_name)

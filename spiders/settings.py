@@ -91,6 +91,21 @@ ITEM_PIPELINES = {
     "spiders.pipelines.store.RecordStorePipeline": 900,
 }
 
+# -- recrawls ------------------------------------------------------------------
+# Recrawls cost a 304, not a download: pages are cached under the data
+# directory and revalidated (ETag / Last-Modified) on every request, by the
+# RFC 2616 rules. Retry codes are never cached (the default policy would).
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_STORAGE = "spiders.httpcache.SqliteCacheStorage"
+HTTPCACHE_IGNORE_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    # Revalidate, never trust a cached page's heuristic freshness.
+    "Cache-Control": "max-age=0",
+}
+
 # Where the store of record lives; `knead crawl` sets it from --data-dir /
 # KNEAD_DATA_DIR. None: the same default as the CLI's.
 KNEAD_DATA_DIR = None

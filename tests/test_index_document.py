@@ -43,3 +43,28 @@ def test_to_document_fields():
     assert doc["geo"].split()[-1] == "any" and len(doc["geo"].split()) == 5
     bare = document.to_document(document.clean_listing({"id": "t:2"}))
     assert bare["accepts_insurance"] == "no" and "geo" not in bare and "city" not in bare
+
+
+def test_stemmed_text_indexes_exactly_as_plain_text():
+    """StemmedText's cached, line-at-a-time indexing yields TEXT's postings, positions included."""
+    from conftest import make_listings
+    from whoosh import fields
+
+    from index.schema import ANALYZER, SCHEMA, StemmedText
+
+    plain = fields.TEXT(analyzer=ANALYZER, phrase=True)
+    texts = [document.to_document(document.clean_listing(l))["text"] for l in make_listings(200, seed=11)]
+    texts += ["The the a an e.g. St.John's 10,000 x" * 3, "Ünïcödé naïve café CAFÉ  résumé", "I I I x",
+              "a " * 10 + "word " + "b" * 50 + " end", "", "\n\n", "the\nthe a\n\nword of the\nthe end\n",
+              "x\nthe\nthe\ny", "ﬁ ligature İstanbul ß straße", "back pain\nback pain"]
+    for _ in range(2):  # cold, then from the caches
+        for text in texts:
+            assert sorted(SCHEMA["text"].index(text)) == sorted(plain.index(text)), text
+    assert isinstance(SCHEMA["text"], StemmedText) and not SCHEMA["text"].scorable
+
+
+def test_stored_codec_round_trip():
+    listings = [json.dumps(document.clean_listing(l), ensure_ascii=False) for l in
+                [{"id": "t:1", "name": "Zoë"}, {"id": "t:2", "bio": "x" * 5000}]]
+    for codec in (document.StoredCodec(), document.StoredCodec(document.listing_zdict(listings))):
+        assert [codec.unpack(codec.pack(d)) for d in listings] == [json.loads(d) for d in listings]

@@ -214,3 +214,20 @@ def test_searches_during_publishes_see_one_whole_generation(sites, published, tm
         thread.join()
     assert errors == []
     assert len(seen) > 10 and set(seen) <= sets
+
+
+def test_recrawls_revalidate_pages_and_unchanged_pages_cost_a_304(tmp_path):
+    with SampleSite(size=30) as site:
+        first = crawl(site, tmp_path)
+        assert first.returncode == 0, first.stderr
+        answered = len(site.statuses)
+        second = crawl(site, tmp_path)
+        assert second.returncode == 0, second.stderr
+        recrawl = [status for _path, status in site.statuses[answered:]]  # robots.txt revalidates too
+        uncached = crawl(site, tmp_path, "--no-http-cache")
+        assert uncached.returncode == 0, uncached.stderr
+        without_cache = [status for _path, status in site.statuses[answered + len(recrawl):]]
+    assert recrawl and set(recrawl) == {304}
+    assert f"({len(recrawl)} unchanged: 304 Not Modified)" in second.stdout
+    assert "(0 new, 0 changed, 29 unchanged)" in second.stdout
+    assert without_cache and set(without_cache) == {200}

@@ -15,6 +15,7 @@ Routes: `/` (home), `/find-massage-therapist/?location=&keyword=&page=`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterable
@@ -24,6 +25,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import pages
 from .generator import SampleDirectory, generate
+
+# One fixed date: the sample directory's pages never change for a given size and seed.
+LAST_MODIFIED = "Sat, 14 Mar 2026 09:00:00 GMT"
 
 if TYPE_CHECKING:
     from typing import Self
@@ -48,13 +52,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: str, content_type: str = "text/html; charset=utf-8",
               head_only: bool = False, headers: dict[str, str] | None = None) -> None:
         data = body.encode("utf-8")
+        headers = dict(headers or {})
+        if status == 200 and self.command in ("GET", "HEAD"):
+            # Validators, as real directories send them, so recrawls can revalidate (304).
+            headers["ETag"] = '"' + hashlib.sha1(data).hexdigest()[:20] + '"'
+            headers["Last-Modified"] = LAST_MODIFIED
+            if headers["ETag"] in (self.headers.get("If-None-Match") or ""):
+                status, data = 304, b""
+        self.server.site._record_status(self.path, status)
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
+        if status != 304:
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if not head_only:
+        if not head_only and data:
             self.wfile.write(data)
 
     def _base_url(self) -> str:
@@ -136,6 +149,7 @@ class SampleSite:
         self._fail_pending = set(fail_once)
         self._lock = threading.Lock()
         self._requests: list[tuple[str, str]] = []
+        self._statuses: list[tuple[str, int]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -154,6 +168,16 @@ class SampleSite:
         """(method, path with query) of every request served so far, in order."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def statuses(self) -> list[tuple[str, int]]:
+        """(path with query, status) of every answer, in order (304 for a revalidated page)."""
+        with self._lock:
+            return list(self._statuses)
+
+    def _record_status(self, path: str, status: int) -> None:
+        with self._lock:
+            self._statuses.append((path, status))
 
     def _record(self, method: str, path: str) -> None:
         with self._lock:

@@ -1,0 +1,16 @@
+"""knead's benchmark harness (issue 6): crawl, index build, queries, CLI, beside references.
+
+Run from the repository root (see BENCHMARKS.md)::
+
+    python -m tests.benchmarks.run --sizes 10000 100000
+
+Not collected by the default test run (pyproject's `norecursedirs`);
+tests/test_benchmark_harness.py runs it at 1,000 listings so it cannot rot.
+
+Modules: `run` (the command, orchestration), `measure` (timing, peak RSS of a
+child process via `os.wait4`, percentiles), `corpus` (a store of record from
+the generator's truth), `crawling` (sample site in a child process, the knead
+crawl and the bare Scrapy spider, each in its own process), `bare_spider`,
+`queries` (the fixed mixed query set), `fts5` (the SQLite FTS5 reference),
+`report` (Markdown and JSON).
+"""

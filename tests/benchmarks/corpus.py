@@ -1,0 +1,71 @@
+"""A store of record straight from the sample generator's truth (no crawl).
+
+    python -m tests.benchmarks.corpus --size 100000 --data-dir DIR
+
+The truth records say exactly what each profile page shows, so the listings
+written here are what a crawl of the same sample directory stores (same ids,
+`amta:<slug>`; coordinates from the same ZIP table; hidden therapists left
+out, as robots.txt keeps them from a crawl), minus the crawl's time. Used for
+the index build and query benchmarks at sizes where crawling first would
+take too long; `run --store-from crawl` uses the crawled store instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterator
+
+from index.datadir import DataDir
+from index.listing import FIELD_NAMES
+from index.records import RecordStore
+
+BASE_URL = "http://127.0.0.1:8000"
+SCRAPED_AT = "2026-01-01T00:00:00+00:00"
+
+
+def listings_from_truth(size: int, seed: int = 7) -> Iterator[dict]:
+    from index import ziptable
+    from spiders.sample_site import generate
+
+    directory = generate(size, seed)
+    table = ziptable.build()
+    for truth in directory.therapists:
+        if truth["hidden"]:
+            continue
+        listing = {name: truth.get(name) for name in FIELD_NAMES}
+        for name in ("credentials_raw",):
+            listing[name] = listing[name] or []
+        listing.update(id=f"amta:{truth['slug']}", source="amta", url=BASE_URL + truth["url_path"],
+                       scraped_at=SCRAPED_AT)
+        info = table.zip_info(truth["zip"]) if truth["zip"] else None
+        position = (info.lat, info.lon) if info else (
+            table.city_centroid(truth["city"], truth["state"]) if truth["city"] and truth["state"] else None)
+        listing["lat"], listing["lon"] = position if position else (None, None)
+        yield listing
+
+
+def write_store(size: int, data_dir: DataDir, seed: int = 7) -> int:
+    data_dir.ensure()
+    n = 0
+    with RecordStore(data_dir.records_path, commit_every=5000, commit_seconds=60) as store:
+        for listing in listings_from_truth(size, seed):
+            store.upsert(listing, crawl_id=None, seen_at=SCRAPED_AT)
+            n += 1
+    return n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data-dir", required=True)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    n = write_store(args.size, DataDir.resolve(args.data_dir), args.seed)
+    print(json.dumps({"listings": n, "seconds": time.perf_counter() - started}))
+
+
+if __name__ == "__main__":
+    main()

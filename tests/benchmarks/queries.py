@@ -1,0 +1,108 @@
+"""The fixed mixed query set, run in process against knead and the FTS5 reference.
+
+    python -m tests.benchmarks.queries --data-dir DIR --rounds 5 [--quick]
+
+Each kind has a few queries (`--quick`: the first of each). Every round runs
+every query once against knead (`index.search.search`, a fresh searcher each
+time, exactly as the CLI does) and then against FTS5, so both see the same
+machine noise. `--near` places are resolved once, outside the timing. Prints
+one JSON line: per kind, all latencies in ms for both engines (wall and CPU), and the
+totals each engine found (a sanity check that both answer the same question).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+# (kind, request): options as `knead search` takes them (near as a ZIP).
+QUERIES: tuple[tuple[str, dict], ...] = (
+    ("text", {"query": "low back pain"}),
+    ("text", {"query": "sciatica"}),
+    ("text", {"query": '"neck pain"'}),
+    ("text", {"query": "deep tissue massage"}),
+    ("text", {"query": "craniosacral headaches"}),
+    ("technique", {"techniques": ("deep-tissue",)}),
+    ("technique", {"techniques": ("acupressure",)}),  # includes shiatsu
+    ("technique", {"techniques": ("craniosacral", "myofascial-release")}),
+    ("insurance", {"insurance": ("aetna",)}),
+    ("insurance", {"insurance": ("medicare", "bcbs")}),
+    ("insurance", {"accepts_insurance": True}),
+    ("near", {"near": "06103", "radius_miles": 10.0}),
+    ("near", {"near": "10001", "radius_miles": 25.0}),
+    ("near", {"near": "98101", "radius_miles": 50.0}),
+    ("text+filters", {"query": "back pain", "techniques": ("deep-tissue",), "insurance": ("aetna",)}),
+    ("text+filters", {"query": "sciatica", "techniques": ("myofascial-release",), "near": "19103", "radius_miles": 25.0}),
+    ("text+filters", {"query": "neck pain", "accepts_insurance": True, "state": "CA"}),
+    ("distance-sort", {"techniques": ("swedish",), "near": "02116", "radius_miles": 25.0, "sort": "distance"}),
+    ("distance-sort", {"query": "neck pain", "near": "94103", "radius_miles": 40.0, "sort": "distance"}),
+    ("facets", {}),  # every listing: facet counts over the whole index
+    ("facets", {"state": "CA"}),
+)
+KINDS = tuple(dict.fromkeys(kind for kind, _ in QUERIES))
+
+
+def query_set(quick: bool = False) -> list[tuple[str, dict]]:
+    if not quick:
+        return list(QUERIES)
+    seen, out = set(), []
+    for kind, request in QUERIES:
+        if kind not in seen:
+            seen.add(kind)
+            out.append((kind, request))
+    return out
+
+
+def run(data_dir: str, rounds: int, quick: bool) -> dict:
+    from index import vocabulary
+    from index.datadir import DataDir
+    from index.geo import resolve_near
+    from index.search import SearchRequest, search
+    from tests.benchmarks import fts5
+
+    root = DataDir.resolve(data_dir)
+    conn = fts5.connect(data_dir)
+    prepared = []
+    for kind, options in query_set(quick):
+        options = dict(options)
+        if "near" in options:
+            lat, lon, _ = resolve_near(options["near"], root.root)
+            options["near"] = (lat, lon)
+        request = SearchRequest(**options)
+        techniques = tuple(t for tech in request.techniques for t in vocabulary.expand_technique(tech))
+        reference = {"query": request.query, "techniques": techniques, "insurance": request.insurance,
+                     "accepts_insurance": request.accepts_insurance, "near": request.near,
+                     "radius": request.radius_miles, "state": request.state, "sort": request.sort}
+        prepared.append((kind, request, reference))
+    times = {kind: {"knead": [], "fts5": [], "knead_cpu": [], "fts5_cpu": []} for kind, _, _ in prepared}
+    clock = time.thread_time  # CPU time of this thread: what the query cost, whatever else the machine ran
+    totals = []
+    for round_ in range(rounds + 1):  # round 0 warms caches and is not counted
+        for kind, request, reference in prepared:
+            c0, t0 = clock(), time.perf_counter()
+            mine = search(root.index_root, request)
+            c1, t1 = clock(), time.perf_counter()
+            theirs = fts5.search(conn, **reference)
+            c2, t2 = clock(), time.perf_counter()
+            if round_:
+                times[kind]["knead"].append((t1 - t0) * 1000)
+                times[kind]["fts5"].append((t2 - t1) * 1000)
+                times[kind]["knead_cpu"].append((c1 - c0) * 1000)
+                times[kind]["fts5_cpu"].append((c2 - c1) * 1000)
+            else:
+                totals.append({"kind": kind, "knead": mine.total, "fts5": theirs["total"]})
+    return {"times_ms": times, "totals": totals, "queries": len(prepared), "rounds": rounds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="one query per kind")
+    args = parser.parse_args()
+    print(json.dumps(run(args.data_dir, args.rounds, args.quick)))
+
+
+if __name__ == "__main__":
+    main()
