@@ -151,6 +151,8 @@ def to_document(listing: Mapping[str, Any], data: str | None = None) -> dict[str
         ("zip", listing.get("zip")),
         ("gender", (listing.get("gender") or "").casefold()),
         ("first_seen", listing.get("first_seen")),
+        ("last_seen", listing.get("last_seen")),
+        ("stale", "yes" if listing.get("stale") else "no"),
     ):
         if value:
             doc[name] = value

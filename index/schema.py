@@ -28,7 +28,8 @@ from whoosh.analysis import StemmingAnalyzer
 # Bumped when the schema or the sidecars change incompatibly; written to each
 # generation's meta file so a search can refuse an index it cannot read.
 # 2: listing JSON stored zlib-compressed; the text field is `StemmedText`.
-SCHEMA_VERSION = 2
+# 3: `stale` and `last_seen` fields.
+SCHEMA_VERSION = 3
 
 # Porter stemming ("headaches" -> "headach" = "headache"), lower case, English
 # stop words. maxsize bounds a token so a pasted 10,000-character "word"
@@ -172,6 +173,11 @@ def build_schema() -> fields.Schema:
         # ISO timestamp of the first crawl that saw the listing; sortable (a
         # column) and lexically ordered, for a later --new-since TermRange.
         first_seen=fields.ID(sortable=True),
+        # ISO timestamp of the last crawl that found the listing: --fresh-within.
+        last_seen=fields.ID(),
+        # "yes" when a complete crawl of its source no longer found it: left
+        # out of searches unless --include-stale (a short posting list to drop).
+        stale=fields.ID(),
     )
 
 

@@ -76,6 +76,8 @@ class SearchRequest:
     sort: str | None = None  # relevance | distance | name; None: the default
     limit: int | None = DEFAULT_LIMIT  # None: every match
     new_since: str | None = None  # ISO 8601 UTC timestamp: only listings first seen at or after it
+    fresh_since: str | None = None  # ISO 8601 UTC timestamp: only listings last seen at or after it
+    include_stale: bool = False  # also listings a complete crawl no longer found (marked "stale")
 
 
 @dataclass
@@ -150,6 +152,8 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
         any_of("geo", geo.covering_cells(request.near[0], request.near[1], request.radius_miles))
     if request.new_since:  # first_seen is ISO 8601 UTC, so lexical order is time order
         parts.append(wq.TermRange("first_seen", request.new_since, None))
+    if request.fresh_since:
+        parts.append(wq.TermRange("last_seen", request.fresh_since, None))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
@@ -193,15 +197,19 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
     relaxed = False
     scores: dict[int, float] = {}
     with gen.index.searcher(weighting=WEIGHTING) as searcher:
+        # Stale listings are few: dropping their short posting list afterwards
+        # is cheaper than a filter that every query would have to intersect.
+        stale = set() if request.include_stale else set(searcher.docs_for_query(wq.Term("stale", "yes")))
         if q is None:
             docs = sorted(searcher.docs_for_query(fq)) if fq is not None else list(range(searcher.doc_count_all()))
+            docs = [d for d in docs if d not in stale] if stale else docs
             ranked = None
         else:
-            ranked = _ranked(searcher, q, fq)
+            ranked = _ranked(searcher, q, fq, stale)
             if not ranked and isinstance(q, wq.And):
                 q_or = parse_query(text, "or")
                 if q_or is not None:
-                    ranked = _ranked(searcher, q_or, fq)
+                    ranked = _ranked(searcher, q_or, fq, stale)
                     relaxed = bool(ranked)
             scores = dict(ranked)
             docs = sorted(scores)
@@ -228,7 +236,7 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
     return SearchResult(len(docs), results, facets, suggestions, sort, relaxed, gen.number)
 
 
-def _ranked(searcher, q: wq.Query, fq: wq.Query | None) -> list[tuple[int, float]]:
+def _ranked(searcher, q: wq.Query, fq: wq.Query | None, drop: set[int]) -> list[tuple[int, float]]:
     """Every match as (docnum, score), best first (ties in name order).
 
     One scoring pass over all matches gives the ranking, the total and the
@@ -236,7 +244,7 @@ def _ranked(searcher, q: wq.Query, fq: wq.Query | None) -> list[tuple[int, float
     top-N pass, which each walk the posting lists.
     """
     hits = searcher.search(q, filter=fq, limit=None, terms=False)
-    return list(hits.items())
+    return [(d, score) for d, score in hits.items() if d not in drop] if drop else list(hits.items())
 
 
 def _within(gen: Generation, docs: list[int], near: tuple[float, float], radius: float):

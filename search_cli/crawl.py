@@ -212,5 +212,5 @@ def _rebuild_index(data_dir: DataDir) -> None:
     from index.store import build_index
 
     with RecordStore(data_dir.records_path) as store:
-        result = build_index(store.listings(include_stale=False), data_dir.index_root)
+        result = build_index(store.listings(), data_dir.index_root)
     click.echo(f"Index rebuilt: {result.doc_count} listings, generation {result.generation} ({result.seconds:.1f} s)")

@@ -159,6 +159,8 @@ class SearchFilters:
     credential: str | None
     sort: str | None
     new_since: str | None
+    fresh_within: str | None
+    include_stale: bool
 
     def request(self, limit: int | None):
         """The `SearchRequest` for these filters (at most `limit` results; None: every match)."""
@@ -173,7 +175,8 @@ class SearchFilters:
             accepts_insurance=self.accepts_insurance, near=(self.near[0], self.near[1]) if self.near else None,
             radius_miles=self.radius if self.radius is not None else DEFAULT_RADIUS_MILES, state=self.state,
             city=self.city, language=self.language, gender=self.gender, credential=self.credential,
-            sort=self.sort, limit=limit, new_since=self.new_since,
+            sort=self.sort, limit=limit, new_since=self.new_since, fresh_since=self.fresh_within,
+            include_stale=self.include_stale,
         )
 
     def described(self) -> list[str]:
@@ -192,6 +195,10 @@ class SearchFilters:
                 out.append(f"{label}: {getattr(self, label)}")
         if self.new_since:
             out.append(f"first seen since {self.new_since[:10]}")
+        if self.fresh_within:
+            out.append(f"last seen since {self.fresh_within[:10]}")
+        if self.include_stale:
+            out.append("stale listings included")
         return out
 
 
@@ -217,6 +224,10 @@ def search_options(fn):
         click.option("--credential", help="A credential such as LMT or BCTMB."),
         click.option("--new-since", type=NEW_SINCE, default=None, metavar="DATE|Nd",
                      help="Only listings knead first saw on or after DATE (YYYY-MM-DD, UTC) or in the last N days (30d)."),
+        click.option("--fresh-within", type=NEW_SINCE, default=None, metavar="Nd|DATE",
+                     help="Only listings a crawl found in the last N days (90d) or since DATE."),
+        click.option("--include-stale", is_flag=True,
+                     help="Also listings that the last complete crawl no longer found (marked stale)."),
         click.option("--sort", type=click.Choice(SORTS), default=None,
                      help="Default: distance with --near and no QUERY, relevance with a QUERY, name otherwise."),
     )

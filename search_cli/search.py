@@ -151,6 +151,8 @@ def _table(console, result, near, request) -> None:
     table.add_column("Phone", no_wrap=True)
     for row in result.results:
         who = ", ".join(filter(None, [row.get("name") or "(no name)", *row.get("credentials", [])]))
+        if row.get("stale"):
+            who += " (stale)"
         if row.get("business"):
             who += f"\n{row['business']}"
         where = ", ".join(filter(None, (row.get("city"), row.get("state"))))
@@ -180,7 +182,7 @@ def reindex(data_dir: DataDir) -> None:
         raise click.ClickException(f"Nothing crawled yet in {data_dir.root}: run `knead crawl` first.")
     try:
         with RecordStore(data_dir.records_path) as store:
-            result = build_index(store.listings(include_stale=False), data_dir.index_root)
+            result = build_index(store.listings(), data_dir.index_root)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from None
     skipped = f", {result.skipped} skipped" if result.skipped else ""

@@ -66,6 +66,13 @@ def test_listings_a_complete_crawl_no_longer_finds_are_marked_stale(sites, publi
         stale = {row["id"] for row in store.listings() if row["stale"]}
     assert stale == gone
     assert set(search_ids(data_dir)) == public_ids(sites["smaller"])
+    shown = json.loads(run_knead("search", "--all", "--include-stale", "--format", "json", data_dir=data_dir).stdout)
+    assert {r["id"] for r in shown["results"]} == public_ids(sites["big"])
+    assert {r["id"] for r in shown["results"] if r["stale"]} == gone
+    with RecordStore(data_dir / "records.sqlite3") as store:
+        second_crawl_started = store.crawls()[-1]["started_at"]
+    fresh = search_ids(data_dir, "--include-stale", "--fresh-within", second_crawl_started)
+    assert set(fresh) == public_ids(sites["smaller"])
     # found again: no longer stale
     assert crawl(sites["big"], data_dir).returncode == 0
     with RecordStore(data_dir / "records.sqlite3") as store:
