@@ -1,0 +1,44 @@
+"""CLI.md is the `--help` of every command, so the reference cannot drift from the code.
+
+Regenerate it after changing an option: `KNEAD_UPDATE_DOCS=1 python -m pytest tests/test_cli_reference.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+from search_cli.main import cli
+
+REFERENCE = Path(__file__).resolve().parent.parent / "CLI.md"
+
+
+def render() -> str:
+    runner = CliRunner()
+    parts = [
+        "# knead command reference\n",
+        "Generated from `--help` by `tests/test_cli_reference.py`; a test fails when it drifts.\n",
+    ]
+    for name in [None, *sorted(cli.commands)]:
+        args = ["--help"] if name is None else [name, "--help"]
+        result = runner.invoke(cli, args, prog_name="knead", terminal_width=88)
+        assert result.exit_code == 0, result.output
+        parts.append(f"## `knead{' ' + name if name else ''}`\n\n```text\n{result.output.rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+def test_cli_reference_matches_the_commands():
+    text = render()
+    if os.environ.get("KNEAD_UPDATE_DOCS"):
+        REFERENCE.write_text(text, encoding="utf-8")
+    assert REFERENCE.read_text(encoding="utf-8") == text, (
+        "CLI.md is out of date: KNEAD_UPDATE_DOCS=1 python -m pytest tests/test_cli_reference.py"
+    )
+
+
+def test_every_command_has_help_text():
+    for name, command in cli.commands.items():
+        assert isinstance(command, click.Command) and (command.help or "").strip(), name
