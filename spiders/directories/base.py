@@ -8,16 +8,18 @@ its callbacks. The base offers:
   commas that precede another `scheme:`), checked to be http(s) with a host;
   anything else raises `ValueError` naming the URL. No default URL: a crawl
   only ever goes where it is told.
-- `allowed_domains` from the start URLs' hosts, so the offsite middleware
-  drops links (and redirects) to other sites.
+- `allowed_domains` from the start URLs' hosts, so the host allow-list
+  (spiders.middlewares.hosts) refuses links and redirects to other sites.
 - `count(key)`: increment a crawl stat (a no-op without a crawler).
 - `malformed(response, reason)`: log one warning line and count
   `listings/malformed_page`, for a page a callback could not parse.
 - `now_iso()`: the current UTC time for `scraped_at`.
 
 Start requests are yielded by the subclass without `dont_filter=True`:
-Scrapy's default start requests carry it, which lets redirects bypass the
-offsite filter.
+Scrapy's default start requests carry it, which lets redirects bypass
+Scrapy's offsite filter (knead's allow-list checks them all the same).
+Profile requests carry `meta["listing_id"]`, so `--resume` can skip the
+profiles an interrupted crawl already has.
 """
 
 from __future__ import annotations
