@@ -70,6 +70,10 @@ class IndexMissing(Exception):
     """Nothing has been built (or published) under this index root yet."""
 
 
+class IndexOutdated(IndexMissing):
+    """The published generation was built by another version of knead: `knead reindex`."""
+
+
 class BuildError(Exception):
     """A build that could not be published; the previous generation still serves."""
 
@@ -319,7 +323,7 @@ def open_generation(index_root: str | os.PathLike[str]) -> Generation:
     path = root / _gen_name(number)
     meta = json.loads((path / META).read_text(encoding="utf-8"))
     if meta.get("schema_version") != SCHEMA_VERSION:
-        raise IndexMissing(f"The index in {root} was built by another version of knead: run `knead reindex`.")
+        raise IndexOutdated(f"The index in {root} was built by another version of knead: run `knead reindex`.")
     return Generation(number, path, whoosh_index.open_dir(str(path), readonly=True), meta)
 
 

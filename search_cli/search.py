@@ -47,10 +47,12 @@ def run_search(data_dir: DataDir, request):
     text search is explained on stderr. Shared by `knead search` and `knead export`."""
     from index.search import QueryError
     from index.search import search as index_search
-    from index.store import IndexMissing
+    from index.store import IndexMissing, IndexOutdated
 
     try:
         result = index_search(data_dir.index_root, request)
+    except IndexOutdated as exc:
+        raise click.ClickException(str(exc)) from None
     except IndexMissing:
         raise _no_index(data_dir) from None
     except QueryError as exc:

@@ -251,3 +251,16 @@ def test_table_lists_the_asked_for_ids_first_and_counts_the_rest():
     ids = ["swedish", "cupping", "deep-tissue", "reiki", "thai"]
     assert _first_ids(ids, ("deep-tissue",)) == "deep-tissue, swedish, cupping +2"
     assert _first_ids(ids[:3], ()) == "swedish, cupping, deep-tissue"
+
+
+def test_an_index_from_another_knead_version_asks_for_reindex(tiny):
+    from index.store import META, current_generation
+
+    meta_path = tiny.index_root / f"gen-{current_generation(tiny.index_root):06d}" / META
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "schema_version": -1}))
+    result = run(tiny, "search", "massage")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: The index in {tiny.index_root} was built by another version of knead: run `knead reindex`.\n"
+    assert run(tiny, "reindex").exit_code == 0
+    assert run(tiny, "search", "massage").exit_code == 0
