@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from index import geo, vocabulary
+from index import geo, synonyms, vocabulary
 from index.listing import FIELD_NAMES, LIST_FIELDS
 from index.states import STATES
 
@@ -112,13 +112,16 @@ def _keywords(values: Iterable[str]) -> str:
     return ",".join(v.replace(",", " ").strip() for v in values if v and v.strip())
 
 
-def _vocab_text(table: Mapping[str, vocabulary.Term], ids: Iterable[str]) -> list[str]:
-    parts = []
-    for term_id in ids:
-        term = table.get(term_id)
-        if term is not None:
-            parts.append(" ".join((term.id.replace("-", " "), term.label, *term.spellings)))
-    return parts
+def vocabulary_text(listing: Mapping[str, Any]) -> str:
+    """What the listing's technique and insurance ids stand for, one line per id.
+
+    Not indexed: `index.synonyms` matches these words at query time through
+    the id terms. The FTS5 benchmark reference indexes them as text.
+    """
+    lines = []
+    for table, ids in ((vocabulary.TECHNIQUES, listing["techniques"]), (vocabulary.INSURANCES, listing["insurance"])):
+        lines += [synonyms.vocabulary_line(table[term_id]) for term_id in ids if term_id in table]
+    return "\n".join(lines)
 
 
 def to_document(listing: Mapping[str, Any], data: str | None = None) -> dict[str, Any]:
@@ -131,15 +134,15 @@ def to_document(listing: Mapping[str, Any], data: str | None = None) -> dict[str
         "id": listing["id"],
         "data": data if data is not None else json.dumps(listing, ensure_ascii=False),
         "text": "\n".join(filter(None, (
-            # Who, what they treat, their vocabulary (ids, labels, spellings), where.
+            # Who, what they treat, where. Not their techniques' and insurance's
+            # spellings: those match at query time (index.synonyms).
             " ".join(filter(None, (listing.get("name"), listing.get("business"), *listing["credentials"]))),
             listing.get("bio"),
             *listing["conditions"],
-            *_vocab_text(vocabulary.TECHNIQUES, listing["techniques"]),
-            *_vocab_text(vocabulary.INSURANCES, listing["insurance"]),
             " ".join(filter(None, (listing.get("city"), state, STATES.get(state), listing.get("zip")))),
         ))),
         "techniques": _keywords(listing["techniques"]),
+        "synonyms": synonyms.group_terms(listing["techniques"], listing["insurance"]),
         "insurance": _keywords(listing["insurance"]),
         "accepts_insurance": "yes" if accepts_insurance(listing) else "no",
         "credentials": _keywords(c.upper() for c in listing["credentials"]),

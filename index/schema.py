@@ -5,8 +5,10 @@ Lean by design (the straightforward schema costs 150 s to build and 360 MB at
 field (with several, each query word becomes an `Or` of posting lists, which
 measured 3-4x slower to match and score); positions only there, because
 quoted phrases ("low back pain", "cranio sacral") need them; no term
-vectors; exact-value fields for every filter, so filters are `Term`s; and no
-stored field at all.
+vectors; exact-value fields for every filter, so filters are `Term`s; no
+stored field at all; and technique and insurance synonyms expanded at query
+time (index.synonyms) rather than indexed with every listing, which had made
+two thirds of the postings.
 
 Four things deliberately live outside Whoosh, in per-generation sidecar files
 written by `index.store` (docnum-indexed): the listings themselves as
@@ -29,7 +31,9 @@ from whoosh.analysis import StemmingAnalyzer
 # generation's meta file so a search can refuse an index it cannot read.
 # 2: listing JSON stored zlib-compressed; the text field is `StemmedText`.
 # 3: `stale` and `last_seen` fields.
-SCHEMA_VERSION = 3
+# 4: technique and insurance spellings matched at query time (index.synonyms),
+#    no longer indexed in the text field.
+SCHEMA_VERSION = 4
 
 # Porter stemming ("headaches" -> "headach" = "headache"), lower case, English
 # stop words. maxsize bounds a token so a pasted 10,000-character "word"
@@ -136,48 +140,86 @@ class StemmedText(fields.TEXT):
         return n_raw, first, tuple(terms)
 
 
+# Postings of filter-field values, per field instance: (id(field), value) -> postings.
+_VALUE_CACHE: dict[tuple[int, str], tuple[tuple[bytes, int, float, bytes], ...]] = {}
+
+
+class _RecurringValues:
+    """`index()` for a filter field whose values recur (a state, a list of ids,
+    a set of cells): each distinct value analysed once, then its postings
+    reused. Whoosh's generator analyzers were a third of `add_document`.
+    Queries still go through the field's analyzer, unchanged. The cache is
+    module-level, not an attribute, because the schema is pickled into the index.
+    """
+
+    def index(self, value: Any, **kwargs: Any):
+        if kwargs or not isinstance(value, str):
+            return super().index(value, **kwargs)
+        key = (id(self), value)
+        postings = _VALUE_CACHE.get(key)
+        if postings is None:
+            postings = tuple(super().index(value))
+            if len(_VALUE_CACHE) < _LINE_CACHE_MAX:
+                _VALUE_CACHE[key] = postings
+        return iter(postings)
+
+
+class RecurringID(_RecurringValues, fields.ID):
+    """`ID` for values shared by many documents (state, city, timestamps of one crawl)."""
+
+
+class RecurringKeyword(_RecurringValues, fields.KEYWORD):
+    """`KEYWORD` for value lists shared by many documents (ids, cells, languages)."""
+
+
 def build_schema() -> fields.Schema:
     return fields.Schema(
         # The listing id ("amta:123"): exact lookups and de-duplication checks.
         id=fields.ID(unique=True),
         # All free text in one field: name, business, credentials, bio,
-        # conditions, the labels and every spelling of the listing's technique
-        # and insurance ids (synonyms at index time: "cranio sacral", "CST" or
-        # "Upledger" find craniosacral listings, "Anthem" finds bcbs), and the
-        # place (city, state code and name, ZIP). One field, not one per
+        # conditions and the place (city, state code and name, ZIP). The
+        # spellings of the listing's technique and insurance ids are not
+        # here: they match at query time through the id fields below
+        # (index.synonyms: "cranio sacral", "CST" or "Upledger" find
+        # craniosacral listings, "Anthem" finds bcbs). One field, not one per
         # listing field: a query word is then one posting list, not an Or of
         # several, which is what keeps matching and scoring cheap at 100,000
         # listings. Positions are kept because quoted phrases search here.
         text=StemmedText(analyzer=ANALYZER, phrase=True),
-        # Canonical technique ids (vocabulary.md), for --technique filters.
-        techniques=fields.KEYWORD(commas=True),
-        # Canonical insurance ids (coverage and carriers), for --insurance.
-        insurance=fields.KEYWORD(commas=True),
+        # Canonical technique ids (vocabulary.md), for --technique filters and
+        # for the query-time synonyms of the text field.
+        techniques=RecurringKeyword(commas=True),
+        # Canonical insurance ids (coverage and carriers), for --insurance and synonyms.
+        insurance=RecurringKeyword(commas=True),
+        # Stems that several ids' spellings share ("massag", "therapi"), one
+        # term each when the listing's ids contain them: a query word expands
+        # to this one term rather than an Or of many id terms (index.synonyms).
+        synonyms=RecurringKeyword(),
         # "yes" when the vocabulary's accepts-insurance rule holds, else "no".
-        accepts_insurance=fields.ID(),
+        accepts_insurance=RecurringID(),
         # Two-letter state code, upper case.
-        state=fields.ID(),
+        state=RecurringID(),
         # City, casefolded with whitespace collapsed: --city is exact, any case.
-        city=fields.ID(),
+        city=RecurringID(),
         # Five-digit ZIP.
-        zip=fields.ID(),
+        zip=RecurringID(),
         # Credentials, upper case ("LMT", "BCTMB").
-        credentials=fields.KEYWORD(commas=True),
+        credentials=RecurringKeyword(commas=True),
         # Languages, casefolded ("english", "spanish").
-        languages=fields.KEYWORD(commas=True),
+        languages=RecurringKeyword(commas=True),
         # Gender as normalised by the crawl ("female", "male", "non-binary").
-        gender=fields.ID(),
+        gender=RecurringID(),
         # Grid cell terms at several resolutions (index.geo.cell_terms): the
         # --near prefilter is an Or of a few of these.
-        geo=fields.KEYWORD(),
+        geo=RecurringKeyword(),
         # ISO timestamp of the first crawl that saw the listing; sortable (a
         # column) and lexically ordered, for a later --new-since TermRange.
-        first_seen=fields.ID(sortable=True),
+        first_seen=RecurringID(sortable=True),
         # ISO timestamp of the last crawl that found the listing: --fresh-within.
-        last_seen=fields.ID(),
+        last_seen=RecurringID(),
         # "yes" when a complete crawl of its source no longer found it: left
         # out of searches unless --include-stale (a short posting list to drop).
-        stale=fields.ID(),
+        stale=RecurringID(),
     )
 
 

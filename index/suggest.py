@@ -14,8 +14,8 @@ import difflib
 import re
 from functools import lru_cache
 
-from index import vocabulary
-from index.schema import ANALYZER, TEXT_FIELD
+from index import synonyms, vocabulary
+from index.schema import ANALYZER
 
 
 @lru_cache(maxsize=1)
@@ -32,9 +32,9 @@ def _stems(word: str) -> list[str]:
 
 
 def matches_anything(searcher, word: str) -> bool:
-    """True when the word (as the index analyses it) occurs in the text field."""
+    """True when the word (as the index analyses it) matches something: in the text, or as a synonym."""
     stems = _stems(word)
-    return bool(stems) and all(searcher.doc_frequency(TEXT_FIELD, s) for s in stems)
+    return bool(stems) and all(synonyms.doc_frequency(searcher, s) for s in stems)
 
 
 def closest_word(searcher, words: list[str], word: str) -> str | None:

@@ -263,3 +263,38 @@ def test_every_result_holds_all_listing_fields(corpus):
         assert set(row) == set(FIELD_NAMES) | {"first_seen", "last_seen", "stale", "stale_since", "score", "distance_miles"}
         assert {k: v for k, v in row.items() if k not in ("score", "distance_miles")} == by_id[row["id"]]
         assert not math.isnan(row["distance_miles"])
+
+
+EVALUATED = ["pain", "low back pain", '"low back pain"', '"neck pain"', "deep tissue massage", "massage therapy",
+             "cranio sacral", '"cranio sacral"', "CST headaches", "Anthem OR Aetna", "(neck OR back) pain",
+             '"pain pain"', "sciatica whiplash", "zzyzx", '"zzyzx pain"', "Hartford", "hot stone OR reiki"]
+
+
+@pytest.mark.parametrize("text", EVALUATED)
+def test_posting_list_evaluation_equals_whoosh(corpus, text):
+    """index.evaluate finds what Whoosh's matchers find, with the same scores."""
+    from index import evaluate
+    from index.search import WEIGHTING, parse_query
+    from index.store import open_generation
+
+    q = parse_query(text)
+    generation = open_generation(corpus[0].index_root)
+    with generation.index.searcher(weighting=WEIGHTING) as searcher:
+        ours = evaluate.scored_matches(searcher, q)
+        theirs = dict(searcher.search(q, limit=None, terms=False).items())
+    assert ours is not None, q
+    assert ours.keys() == theirs.keys()
+    assert all(ours[d] == pytest.approx(theirs[d], rel=1e-9) for d in ours)
+
+
+def test_unsupported_shapes_fall_back_to_whoosh(corpus):
+    from index import evaluate
+    from index.search import WEIGHTING, parse_query
+    from index.store import open_generation
+
+    generation = open_generation(corpus[0].index_root)
+    with generation.index.searcher(weighting=WEIGHTING) as searcher:
+        assert evaluate.scored_matches(searcher, parse_query("pain NOT neck")) is None
+        assert evaluate.scored_matches(searcher, parse_query("sciatica zzyzx", "or")) is None
+    assert _ids(corpus[0], query="pain NOT neck") == {
+        x["id"] for x in corpus[1] if "neck" not in " ".join(x["conditions"]).lower()} & _ids(corpus[0], query="pain")

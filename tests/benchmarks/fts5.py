@@ -1,9 +1,10 @@
 """The reference: the same listings and query set through SQLite FTS5 (standard library).
 
 A plain, reasonable FTS5 design, not a straw man: one contentless FTS5 table
-over exactly the text knead indexes (`index.document.to_document`'s text
-field, porter stemming, positions kept for phrases), a `listings` table with
-the listing JSON and the filter columns (lat/lon indexed for a bounding box),
+over exactly the text knead searches (`index.document.to_document`'s text
+field plus `document.vocabulary_text`, the spellings of the listing's ids
+that knead matches at query time through `index.synonyms`; porter stemming,
+positions kept for phrases), a `listings` table with the listing JSON and the filter columns (lat/lon indexed for a bounding box),
 a `facet` table (kind, value, listing) indexed for filters and facet counts,
 and, for `--near`, the same ZIP cache knead's search reads
 (`index.ziptable.CachedLookup`). Rows are inserted in knead's name order.
@@ -72,7 +73,8 @@ def build(data_dir: str | Path) -> dict:
             conn.execute("INSERT INTO listings VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (rowid, listing["id"], doc["data"], listing["lat"], listing["lon"], listing["state"],
                           int(doc["accepts_insurance"] == "yes")))
-            conn.execute("INSERT INTO fts (rowid, text) VALUES (?, ?)", (rowid, doc["text"]))
+            text = "\n".join(filter(None, (doc["text"], document.vocabulary_text(listing))))
+            conn.execute("INSERT INTO fts (rowid, text) VALUES (?, ?)", (rowid, text))
             conn.executemany("INSERT INTO facet VALUES (?, ?, ?)",
                              [("t", t, rowid) for t in listing["techniques"]]
                              + [("i", i, rowid) for i in listing["insurance"]])
