@@ -229,12 +229,7 @@ class RecordStore:
         counts = {"found": 0, "new": 0, "changed": 0, "unchanged": 0, "gone": 0, "dropped": 0}
         now = utc_now()
         with self._db:  # one transaction: a kill leaves either all of it or none
-            rows = self._db.execute(
-                "SELECT s.id, s.data, s.digest, s.seen_at, l.digest FROM staged s"
-                " LEFT JOIN listings l ON l.id = s.id WHERE s.crawl_id = ?",
-                (crawl_id,),
-            ).fetchall()
-            for listing_id, data, new_digest, seen_at, old_digest in rows:
+            for listing_id, data, new_digest, seen_at, old_digest in self._staged_pages(crawl_id):
                 counts["found"] += 1
                 if old_digest is None:
                     counts["new"] += 1
@@ -276,6 +271,20 @@ class RecordStore:
             )
         self._pending = 0
         return counts
+
+    def _staged_pages(self, crawl_id: int, size: int = 1000) -> Iterator[tuple]:
+        """A crawl's staged rows beside their published digest, a page at a time (flat memory)."""
+        last = ""
+        while True:
+            rows = self._db.execute(
+                "SELECT s.id, s.data, s.digest, s.seen_at, l.digest FROM staged s"
+                " LEFT JOIN listings l ON l.id = s.id WHERE s.crawl_id = ? AND s.id > ? ORDER BY s.id LIMIT ?",
+                (crawl_id, last, size),
+            ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
 
     # -- published listings -------------------------------------------------
 

@@ -162,7 +162,8 @@ def _table(console, result, near, request) -> None:
             where += f"\n{row['distance_miles']:.1f} mi"
         table.add_row(who, where, _first_ids(row.get("techniques") or [], request.techniques),
                       _first_ids(row.get("insurance") or [], request.insurance), phone_display(row.get("phone")))
-    console.print(table)
+    if result.results:
+        console.print(table)
     place = f" within {request.radius_miles:g} miles of {near[2]}" if near else ""
     console.print(f"Showing {len(result.results)} of {result.total} listings{place}.")
     for facet, title in (("techniques", "Techniques"), ("insurance", "Insurance")):

@@ -20,17 +20,19 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from parsel import Selector
+from lxml import etree
 
 from spiders.parse.html import (
     as_selector,
     clean_text,
+    css_xpath,
     dedupe,
     drop_non_content,
     has_class_xpath,
     is_element,
     own_text,
     split_list,
+    string_value,
     text_lines,
     text_or_none,
 )
@@ -85,42 +87,52 @@ def _absolute_http(href: str | None, base_url: str) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") else None
 
 
+# Queries are compiled once and run on lxml elements: a parsel query wraps
+# every result in a Selector, which cost more than the parsing itself.
+_PROFILE_LINKS = css_xpath(".find-a-mr-results-list-item-title a[href], a.find-a-mr-results-list-item-title[href]")
+_RESULT_ITEM = etree.XPath(f"ancestor::*[{has_class_xpath('find-a-mr-results-list-item')}][1]")
+_RESULT_ADDRESS = css_xpath(".find-a-mr-results-list-item-address")
+_RESULT_TECHNIQUES = css_xpath(".find-a-mr-results-list-item-techniques")
+_PARAGRAPHS = css_xpath("p")
+_NEXT_HREFS = css_xpath('a[rel~="next"]::attr(href)')
+_ARROWS = css_xpath("a.pagination-arrows-item[href]")
+_NEXT_LINK_HREFS = css_xpath('link[rel~="next"]::attr(href)')
+
+
 def parse_results(sel: Any, base_url: str) -> ResultsPage:
     """Profile links, the next page and per-result summaries of a results page."""
-    sel = as_selector(sel)
+    root = as_selector(sel).root
     page = ResultsPage()
     seen: set[str] = set()
-    links = sel.css(".find-a-mr-results-list-item-title a[href], a.find-a-mr-results-list-item-title[href]")
-    for link in links:
-        url = _absolute_http(link.attrib.get("href"), base_url)
+    for link in _PROFILE_LINKS(root):
+        url = _absolute_http(link.get("href"), base_url)
         if url is None or url in seen:
             continue
         seen.add(url)
         page.profile_urls.append(url)
-        item = ResultItem(url=url, name=text_or_none(link.xpath("string()").get()))
-        container = link.xpath(f"ancestor::*[{has_class_xpath('find-a-mr-results-list-item')}][1]")
-        if container:
-            address = container.css(".find-a-mr-results-list-item-address")
+        item = ResultItem(url=url, name=text_or_none(string_value(link)))
+        for container in _RESULT_ITEM(link):
+            address = _RESULT_ADDRESS(container)
             if address:
-                paragraphs = address.css("p")
+                paragraphs = [p for a in address for p in _PARAGRAPHS(a)]
                 if paragraphs:
-                    item.address_lines = [t for t in (clean_text(p.xpath("string()").get()) for p in paragraphs) if t]
+                    item.address_lines = [t for t in (clean_text(string_value(p)) for p in paragraphs) if t]
                 else:
-                    item.address_lines = text_lines(list(address[0].root), address[0].root.text)
-            techniques = container.css(".find-a-mr-results-list-item-techniques")
+                    item.address_lines = text_lines(list(address[0]), address[0].text)
+            techniques = _RESULT_TECHNIQUES(container)
             if techniques:
-                item.techniques_raw = split_list(techniques[0].xpath("string()").get())
+                item.techniques_raw = split_list(string_value(techniques[0]))
         page.items.append(item)
-    page.next_url = _next_url(sel, base_url)
+    page.next_url = _next_url(root, base_url)
     return page
 
 
-def _next_url(sel: Selector, base_url: str) -> str | None:
-    candidates = sel.css('a[rel~="next"]::attr(href)').getall()
-    for arrow in sel.css("a.pagination-arrows-item[href]"):
-        if clean_text(arrow.xpath("string()").get()).casefold() in ("next page", "next", "next ›", "next »"):
-            candidates.append(arrow.attrib["href"])
-    candidates += sel.css('link[rel~="next"]::attr(href)').getall()
+def _next_url(root: Any, base_url: str) -> str | None:
+    candidates = list(_NEXT_HREFS(root))
+    for arrow in _ARROWS(root):
+        if clean_text(string_value(arrow)).casefold() in ("next page", "next", "next ›", "next »"):
+            candidates.append(arrow.get("href"))
+    candidates += _NEXT_LINK_HREFS(root)
     current = urldefrag(base_url)[0]
     for href in candidates:
         url = _absolute_http(href, base_url)
@@ -227,9 +239,8 @@ _LABEL_TAGS = ("span", "strong", "b", "label", "em")
 _TEXT_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z #.\-]{0,30}?)\s*:\s*")
 
 
-def _contact_pairs(p: Selector) -> tuple[str, list[Any], str] | None:
-    """(field, value nodes, head text) for one `<p>` of the contact block."""
-    el = p.root
+def _contact_pairs(el: Any) -> tuple[str, list[Any], str] | None:
+    """(field, value nodes, head text) for one `<p>` element of the contact block."""
     children = list(el)
     first = next((c for c in children if is_element(c)), None)
     if first is not None and first.tag in _LABEL_TAGS and not clean_text(el.text):
@@ -376,12 +387,26 @@ def _bio_text(section: Any, heading: Any) -> str | None:
     return " ".join(p for p in parts if p) or None
 
 
-def _updated(sel: Selector) -> str | None:
-    text = sel.css(".famt-updated").xpath("string()").get()
+_NAME = css_xpath("h1.adage-heading-title")
+_CREDENTIALS = css_xpath(".famt-credentials")
+_CONTACT = css_xpath("div.amta-flex-grow-5 p")
+_CONTACT_FALLBACK = etree.XPath(
+    f"//p[not(ancestor::section) and not({has_class_xpath('famt-updated')}) and not({has_class_xpath('famt-credentials')})]"
+)
+_SECTIONS = etree.XPath(f"//section | //*[not(self::section) and {has_class_xpath('famt-section')}]")
+_UPDATED = css_xpath(".famt-updated")
+_UPDATED_FALLBACK = etree.XPath("//p[contains(translate(., 'LASTUPDE', 'lastupde'), 'last updated')][1]")
+
+
+def _first_string(elements: list[Any]) -> str | None:
+    """The string value of the first element, None when there is none (parsel's `.xpath("string()").get()`)."""
+    return string_value(elements[0]) if elements else None
+
+
+def _updated(root: Any) -> str | None:
+    text = _first_string(_UPDATED(root))
     if text is None:
-        text = sel.xpath(
-            "//p[contains(translate(., 'LASTUPDE', 'lastupde'), 'last updated')][1]"
-        ).xpath("string()").get()
+        text = _first_string(_UPDATED_FALLBACK(root))
     text = clean_text(text)
     if not text:
         return None
@@ -400,13 +425,13 @@ def parse_profile(sel: Any, url: str | None = None) -> dict[str, Any]:
     Raises `MalformedPage` when the page has no `h1.adage-heading-title`
     name. `url` resolves relative links (a website given as a path).
     """
-    sel = as_selector(sel)
-    drop_non_content(sel.root)  # a <script> inside a bio is not bio text
-    heading = clean_text(sel.css("h1.adage-heading-title").xpath("string()").get())
+    root = as_selector(sel).root
+    drop_non_content(root)  # a <script> inside a bio is not bio text
+    heading = clean_text(_first_string(_NAME(root)))
     if not heading:
         raise MalformedPage("no name (h1.adage-heading-title)")
     name, name_credentials = split_name_credentials(heading)
-    credentials = _split_credentials(" ".join(sel.css(".famt-credentials").xpath("string()").getall()))
+    credentials = _split_credentials(" ".join(string_value(el) for el in _CREDENTIALS(root)))
 
     out: dict[str, Any] = {
         "name": name,
@@ -429,11 +454,7 @@ def parse_profile(sel: Any, url: str | None = None) -> dict[str, Any]:
         "profile_updated_raw": None,
     }
 
-    contact = sel.css("div.amta-flex-grow-5 p")
-    if not contact:
-        contact = sel.xpath(
-            f"//p[not(ancestor::section) and not({has_class_xpath('famt-updated')}) and not({has_class_xpath('famt-credentials')})]"
-        )
+    contact = _CONTACT(root) or _CONTACT_FALLBACK(root)
     for p in contact:
         pair = _contact_pairs(p)
         if pair is None or out[pair[0]] is not None:
@@ -443,8 +464,7 @@ def parse_profile(sel: Any, url: str | None = None) -> dict[str, Any]:
             value = urljoin(url, value)
         out[pair[0]] = value
 
-    sections = sel.xpath(f"//section | //*[not(self::section) and {has_class_xpath('famt-section')}]")
-    for section in (s.root for s in sections):
+    for section in _SECTIONS(root):
         heading = _heading(section)
         name_ = field_for_heading(heading.text_content()) if heading is not None else None
         if name_ is None:
@@ -464,7 +484,7 @@ def parse_profile(sel: Any, url: str | None = None) -> dict[str, Any]:
         elif name_ in _SCALAR_SECTIONS and values and out[name_] is None:
             out[name_] = ", ".join(values)
 
-    out["profile_updated_raw"] = _updated(sel)
+    out["profile_updated_raw"] = _updated(root)
     return out
 
 

@@ -9,14 +9,31 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
-_WS = re.compile(r"\s+")
+_CSS = HTMLTranslator()  # the translator parsel uses for HTML selectors
+
+
+def css_xpath(query: str) -> etree.XPath:
+    """A CSS query compiled once to run on lxml elements, with parsel's semantics
+    (`::attr(name)` and `::text` included; results are plain `str`)."""
+    return etree.XPath(_CSS.css_to_xpath(query), smart_strings=False)
+
+
+_STRING_VALUE = etree.XPath("string()", smart_strings=False)
+
+
+def string_value(el: Any) -> str:
+    """XPath `string()` of an element: its descendant text, as parsel's `.xpath("string()")`."""
+    return _STRING_VALUE(el)
 
 
 def clean_text(text: str | None) -> str:
     """Collapse white space (including NBSP) and strip."""
-    return _WS.sub(" ", (text or "").replace("\xa0", " ")).strip()
+    # str.split() splits at exactly what the regex `\s` matches (NBSP included), 4x faster.
+    return " ".join((text or "").split())
 
 
 def text_or_none(text: str | None) -> str | None:
@@ -128,9 +145,12 @@ def has_class_xpath(name: str) -> str:
 NON_CONTENT_TAGS = ("script", "style", "noscript", "template")
 
 
+_NON_CONTENT = etree.XPath("|".join(f"//{tag}" for tag in NON_CONTENT_TAGS))
+
+
 def drop_non_content(root: Any) -> None:
     """Remove script, style, noscript and template elements in place, keeping the text after them."""
-    for el in root.xpath("|".join(f"//{tag}" for tag in NON_CONTENT_TAGS)):
+    for el in _NON_CONTENT(root):
         parent = el.getparent()
         if parent is None:
             continue

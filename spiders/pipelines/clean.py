@@ -16,7 +16,6 @@ from itemadapter import ItemAdapter
 
 from spiders.pipelines import StatsPipeline
 
-_SPACE = re.compile(r"\s+")
 # Control characters other than white space never belong in a listing.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 
@@ -36,7 +35,7 @@ def clean_text(value: Any, limit: int = MAX_TEXT) -> str | None:
             break
         text = unescaped
     text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
-    text = _SPACE.sub(" ", text).strip()
+    text = " ".join(text.split())  # str.split() splits at exactly what the regex `\s` matches
     if len(text) > limit:
         text = text[:limit].rstrip()
     return text or None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -63,6 +64,7 @@ def parse_accepting(raw: str | None) -> bool | None:
     return None
 
 
+@lru_cache(maxsize=4096)  # a directory's profiles share a few thousand update dates; each miss tries 13 formats
 def parse_date(raw: str | None) -> str | None:
     """Human dates ("March 14, 2026", "14 Mar 2026", "03/14/2026") -> ISO "2026-03-14"."""
     if not raw:

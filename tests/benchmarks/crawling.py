@@ -9,12 +9,12 @@ Both crawl the same site, one after the other, in the same run.
 from __future__ import annotations
 
 import re
-import subprocess
+import shutil
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
-from tests.benchmarks.measure import REPO, python_child, run_child
+from spiders.sample_site.process import serve_in_child
+from tests.benchmarks.measure import python_child, run_child
 
 KNEAD = str(Path(sys.executable).with_name("knead"))
 _SUMMARY = re.compile(r"Crawl of \S+ (?P<reason>\S+) in (?P<seconds>[\d.]+) s")
@@ -22,46 +22,33 @@ _PAGES = re.compile(r"pages fetched:\s+(\d+)")
 _STORED = re.compile(r"listings stored:\s+(\d+)")
 
 
-def knead_crawl(start_url: str, data_dir: Path, concurrency: int) -> dict:
+def knead_crawl(start_url: str, data_dir: Path, concurrency: int, *extra: str) -> dict:
     """`knead crawl amta --delay 0 --no-index` as a user runs it; figures read from its summary.
 
     The seconds are the command's own ("Crawl of amta finished in N s": the
     Scrapy run, start-up excluded), measured as the bare spider measures itself.
+    CPU milliseconds a page are the whole process's (start-up and publishing included).
     """
     run = run_child([KNEAD, "--data-dir", str(data_dir), "crawl", "amta", "--start-url", start_url, "--delay", "0",
-                     "--concurrency", str(concurrency), "--no-index"])
+                     "--concurrency", str(concurrency), "--no-index", *extra])
     summary = _SUMMARY.search(run.stdout)
     if run.returncode != 0 or summary is None:
         raise RuntimeError(f"knead crawl failed ({run.returncode}):\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
     pages, seconds = int(_PAGES.search(run.stdout).group(1)), float(summary["seconds"])
     return {"pages": pages, "items": int(_STORED.search(run.stdout).group(1)), "seconds": seconds,
             "pages_per_s": pages / seconds, "finish_reason": summary["reason"], "peak_rss_mb": run.peak_rss_mb,
-            "process_seconds": run.seconds}
-
-
-@contextmanager
-def sample_site(size: int, seed: int = 7):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "search_cli", "sample-site", "--size", str(size), "--seed", str(seed)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True, cwd=REPO,
-    )
-    try:
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http://"):
-            raise RuntimeError("the sample site did not start")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            "process_seconds": run.seconds, "cpu_seconds": run.cpu_seconds,
+            "cpu_ms_per_page": 1000 * run.cpu_seconds / max(pages, 1)}
 
 
 def crawl_both(size: int, data_dir: Path, concurrency: int = 8) -> dict:
-    """Crawl a `size` sample directory with knead (into `data_dir`) and with the bare spider."""
-    with sample_site(size) as url:
+    """Crawl a `size` sample directory with the bare spider, then knead (into `data_dir`).
+
+    The bare spider keeps no HTTP cache, so knead crawls a second time with
+    `--no-http-cache` (into a scratch directory beside `data_dir`, removed
+    after): `knead` is the crawl as users run it, `knead_no_cache` the like-for-like one.
+    """
+    with serve_in_child(size) as url:
         start = f"{url}/find-massage-therapist/?location=&keyword=&page=1"
         # Warm the server (its first results page builds the result order).
         import urllib.request
@@ -69,7 +56,15 @@ def crawl_both(size: int, data_dir: Path, concurrency: int = 8) -> dict:
         urllib.request.urlopen(start, timeout=60).read()
         bare = python_child("tests.benchmarks.bare_spider", start, "--concurrency", str(concurrency))
         knead = knead_crawl(start, data_dir, concurrency)
-    out = {"knead": knead, "bare": bare.json()}
+        scratch = data_dir.with_name(data_dir.name + "-no-cache")
+        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            no_cache = knead_crawl(start, scratch, concurrency, "--no-http-cache")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    out = {"knead": knead, "knead_no_cache": no_cache, "bare": bare.json()}
     out["bare"]["peak_rss_mb"] = bare.peak_rss_mb
     out["bare"]["process_seconds"] = bare.seconds
+    out["bare"]["cpu_seconds"] = bare.cpu_seconds
+    out["bare"]["cpu_ms_per_page"] = 1000 * bare.cpu_seconds / max(out["bare"]["pages"], 1)
     return out
