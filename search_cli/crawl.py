@@ -208,9 +208,7 @@ def _print_summary(report) -> None:
 
 
 def _rebuild_index(data_dir: DataDir) -> None:
-    from index.records import RecordStore
-    from index.store import build_index
+    from search_cli.search import rebuild_index
 
-    with RecordStore(data_dir.records_path) as store:
-        result = build_index(store.listings(), data_dir.index_root)
+    result = rebuild_index(data_dir)
     click.echo(f"Index rebuilt: {result.doc_count} listings, generation {result.generation} ({result.seconds:.1f} s)")

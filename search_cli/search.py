@@ -174,10 +174,9 @@ def _table(console, result, near, request) -> None:
             console.print(f"{title}: {shown}{more}")
 
 
-@click.command("reindex")
-@click.pass_obj
-def reindex(data_dir: DataDir) -> None:
-    """Rebuild the search index from the store of record (no crawling)."""
+def rebuild_index(data_dir: DataDir):
+    """Build a new index generation from the store of record; a failed build is a clear
+    error (the previous generation keeps serving). Shared by `knead reindex` and `knead crawl`."""
     from index.records import RecordStore
     from index.store import BuildError, build_index
 
@@ -185,9 +184,16 @@ def reindex(data_dir: DataDir) -> None:
         raise click.ClickException(f"Nothing crawled yet in {data_dir.root}: run `knead crawl` first.")
     try:
         with RecordStore(data_dir.records_path) as store:
-            result = build_index(store.listings(), data_dir.index_root)
+            return build_index(store.listings(), data_dir.index_root)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@click.command("reindex")
+@click.pass_obj
+def reindex(data_dir: DataDir) -> None:
+    """Rebuild the search index from the store of record (no crawling)."""
+    result = rebuild_index(data_dir)
     skipped = f", {result.skipped} skipped" if result.skipped else ""
     click.echo(f"Indexed {result.doc_count} listings{skipped}: generation {result.generation} ({result.seconds:.1f} s)")
 
