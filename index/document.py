@@ -8,7 +8,7 @@ a maximum length, lists are bounded. Only a listing without an id is rejected
 (`InvalidListing`), and the builder counts it.
 
 `to_document` turns a cleaned listing into the field values of
-`index.schema`; `sort_key`, `facet_mask` and `spelling_words` feed the
+`index.schema`; `sort_key`, `facet_bits` and `spelling_words` feed the
 per-generation sidecars (name order, facet bitmask, suggestion words).
 """
 
@@ -44,17 +44,24 @@ class InvalidListing(ValueError):
 
 def clean_text(value: object, limit: int = MAX_TEXT) -> str | None:
     """A bounded, printable string, or None for anything empty or not text-like."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    value = _UNPRINTABLE.sub(" ", value).strip()[:limit]
+    if type(value) is not str:
+        if value is None or isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            value = str(value)
+        elif not isinstance(value, str):
+            return None
+    # isprintable() is False for every character _UNPRINTABLE matches (and for
+    # tabs, newlines and other spaces): most strings skip the regex.
+    if not value.isprintable():
+        value = _UNPRINTABLE.sub(" ", value)
+    value = value.strip()[:limit]
     return value or None
 
 
 def _clean_list(value: object) -> list[str]:
+    if not value:
+        return []
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, (list, tuple)):
@@ -67,6 +74,17 @@ def _clean_list(value: object) -> list[str]:
     return out
 
 
+# How each field is cleaned, in output order: (name, kind, length limit).
+_LIST, _STALE, _BOOL, _FLOAT, _TEXT = range(5)
+_PLAN = tuple(
+    (name,
+     _LIST if name in LIST_FIELDS else _STALE if name == "stale" else _BOOL if name in BOOL_FIELDS
+     else _FLOAT if name in FLOAT_FIELDS else _TEXT,
+     MAX_BIO if name == "bio" else MAX_TEXT)
+    for name in FIELD_NAMES + EXTRA_FIELDS
+)
+
+
 def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
     """The listing with exactly the listing fields (plus first/last seen), each of its type and bounded."""
     if not isinstance(listing, Mapping):
@@ -75,18 +93,19 @@ def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
     if listing_id is None:
         raise InvalidListing("listing has no id")
     out: dict[str, Any] = {}
-    for name in FIELD_NAMES + EXTRA_FIELDS:
-        value = listing.get(name)
-        if name in LIST_FIELDS:
+    get = listing.get
+    for name, kind, limit in _PLAN:
+        value = get(name)
+        if kind == _TEXT:
+            out[name] = clean_text(value, limit)
+        elif kind == _LIST:
             out[name] = _clean_list(value)
-        elif name == "stale":
+        elif kind == _STALE:
             out[name] = value is True
-        elif name in BOOL_FIELDS:
+        elif kind == _BOOL:
             out[name] = value if isinstance(value, bool) else None
-        elif name in FLOAT_FIELDS:
-            out[name] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
         else:
-            out[name] = clean_text(value, MAX_BIO if name == "bio" else MAX_TEXT)
+            out[name] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     out["id"] = listing_id
     if not geo.valid_coordinates(out["lat"], out["lon"]):
         out["lat"] = out["lon"] = None
@@ -107,9 +126,10 @@ def norm_city(city: str | None) -> str:
     return " ".join((city or "").split()).casefold()
 
 
-def _keywords(values: Iterable[str]) -> str:
-    # KEYWORD(commas=True) splits on commas; a comma inside a value would split it.
-    return ",".join(v.replace(",", " ").strip() for v in values if v and v.strip())
+def _keywords(values: Iterable[str]) -> list[str]:
+    # A list is indexed as tokens already split (index.schema.RecurringKeyword);
+    # no comma inside a value, so a query's comma-split value finds it.
+    return list(dict.fromkeys(v for v in (v.replace(",", " ").strip() for v in values if v) if v))
 
 
 def vocabulary_text(listing: Mapping[str, Any]) -> str:
@@ -151,7 +171,6 @@ def to_document(listing: Mapping[str, Any], data: str | None = None) -> dict[str
     for name, value in (
         ("state", state),
         ("city", norm_city(listing.get("city"))),
-        ("zip", listing.get("zip")),
         ("gender", (listing.get("gender") or "").casefold()),
         ("first_seen", listing.get("first_seen")),
         ("last_seen", listing.get("last_seen")),
@@ -160,9 +179,9 @@ def to_document(listing: Mapping[str, Any], data: str | None = None) -> dict[str
         if value:
             doc[name] = value
     if listing.get("lat") is not None:
-        doc["geo"] = " ".join(geo.cell_terms(listing["lat"], listing["lon"]))
+        doc["geo"] = _keywords(geo.cell_terms(listing["lat"], listing["lon"]))
     # Whoosh rejects empty strings in some fields; leave empty fields out.
-    return {k: v for k, v in doc.items() if v != ""}
+    return {k: v for k, v in doc.items() if v != "" and v != []}
 
 
 ZDICT_BYTES = 32 * 1024  # zlib's window: a longer preset dictionary is not used
@@ -204,22 +223,19 @@ def sort_key(listing: Mapping[str, Any]) -> tuple[int, str, str]:
 
 
 def facet_ids() -> tuple[str, ...]:
-    """The bit order of the facet mask: technique ids, then insurance ids (<= 64)."""
-    ids = tuple(f"t:{t}" for t in vocabulary.TECHNIQUES) + tuple(f"i:{i}" for i in vocabulary.INSURANCES)
-    if len(ids) > 64:
-        raise ValueError("more than 64 technique and insurance ids: the facet mask needs a wider type")
-    return ids
+    """The facets' order in the facet sidecar: technique ids, then insurance ids."""
+    return tuple(f"t:{t}" for t in vocabulary.TECHNIQUES) + tuple(f"i:{i}" for i in vocabulary.INSURANCES)
 
 
-def facet_mask(listing: Mapping[str, Any], bit_of: Mapping[str, int]) -> int:
-    """The listing's technique and insurance ids as one integer bitmask (unknown ids ignored)."""
-    mask = 0
+def facet_bits(listing: Mapping[str, Any], bit_of: Mapping[str, int]) -> list[int]:
+    """The facet numbers (see `facet_ids`) of the listing's technique and insurance ids (unknown ids ignored)."""
+    bits = []
     for prefix, ids in (("t:", listing["techniques"]), ("i:", listing["insurance"])):
         for term_id in ids:
             bit = bit_of.get(prefix + term_id)
             if bit is not None:
-                mask |= 1 << bit
-    return mask
+                bits.append(bit)
+    return bits
 
 
 def spelling_words(listing: Mapping[str, Any]) -> set[str]:

@@ -37,8 +37,6 @@ def scored_matches(searcher, q: wq.Query, within: list[int] | None = None) -> Sc
     With `within` (sorted docnums, e.g. what a filter lets through), matches
     outside it may be left out: posting blocks holding none of them are skipped.
     """
-    if len(searcher.reader().leaf_readers()) != 1:
-        return None
     try:
         return _evaluate(searcher, q, within)
     except _Unsupported:
@@ -47,8 +45,6 @@ def scored_matches(searcher, q: wq.Query, within: list[int] | None = None) -> Sc
 
 def matching_docs(searcher, q: wq.Query) -> set[int] | None:
     """The documents matching a filter query, or None for a shape not handled here."""
-    if len(searcher.reader().leaf_readers()) != 1:
-        return None
     try:
         return set(_evaluate(searcher, q, None))
     except _Unsupported:
@@ -116,36 +112,41 @@ def _phrase(searcher, fieldname: str, words: list[str], within: list[int] | None
     return dict(zip(found, map(sum, zip(*(map(part.__getitem__, found) for part in scores)))))
 
 
-def _leaf(searcher, fieldname: str, text: str):
+def _leaves(searcher, fieldname: str, text: str) -> list:
+    """(posting matcher, docnum offset) for each index segment that has the term."""
     from whoosh.reading import TermNotFound
 
-    try:
-        return searcher.reader().postings(fieldname, text)
-    except TermNotFound:
-        return None
+    found = []
+    for reader, offset in searcher.reader().leaf_readers():
+        try:
+            found.append((reader.postings(fieldname, text), offset))
+        except TermNotFound:
+            pass
+    return found
 
 
-def _blocks(m, within: list[int] | None = None):
-    """(ids, the matcher) per block of a W3 leaf matcher; the matcher is positioned on the block.
+def _blocks(m, offset: int, within: list[int] | None = None):
+    """(ids, the matcher) per block of one segment's postings; the matcher is positioned on the block.
 
-    With `within` (sorted docnums), blocks holding none of them are skipped
+    Ids are the index's document numbers (the segment's plus `offset`). With
+    `within` (sorted docnums), blocks holding none of them are skipped
     unread: a block's header gives its last docnum, the previous block's its first.
     """
     from whoosh.codec.whoosh3 import W3LeafMatcher
 
     if type(m) is not W3LeafMatcher:  # short lists inlined in the term info: a plain matcher
         while m.is_active():
-            yield m.id(), m
+            yield m.id() + offset, m
             m.next()
         return
     last = -1
     while m.is_active():
         if within is not None:
-            i = bisect_right(within, last)
+            i = bisect_right(within, last + offset)
             last = m.block_max_id()
             if i == len(within):
                 return
-            if within[i] > last:
+            if within[i] > last + offset:
                 if m._lastblock:
                     return
                 m._next_block()
@@ -154,7 +155,8 @@ def _blocks(m, within: list[int] | None = None):
             m._read_data()
         ids = m._data[0]
         # Whoosh's own _read_ids delta-decodes in a Python generator.
-        yield (ids if m._byteids else tuple(accumulate(ids))), m
+        ids = ids if m._byteids else tuple(accumulate(ids))
+        yield (tuple(map(offset.__add__, ids)) if offset else ids), m
         if m._lastblock:
             return
         m._next_block()
@@ -162,16 +164,14 @@ def _blocks(m, within: list[int] | None = None):
 
 def _postings(searcher, fieldname: str, text: str, within: list[int] | None = None) -> dict[int, float]:
     """docnum -> posting weight for one term (empty when the term is absent)."""
-    m = _leaf(searcher, fieldname, text)
     out: dict[int, float] = {}
-    if m is None:
-        return out
-    for ids, block in _blocks(m, within):
-        if isinstance(ids, int):
-            out[ids] = block.weight()
-        else:
-            block._read_weights()
-            out.update(zip(ids, block._weights))
+    for m, offset in _leaves(searcher, fieldname, text):
+        for ids, block in _blocks(m, offset, within):
+            if isinstance(ids, int):
+                out[ids] = block.weight()
+            else:
+                block._read_weights()
+                out.update(zip(ids, block._weights))
     return out
 
 
@@ -179,19 +179,19 @@ def _positions(searcher, fieldname: str, text: str, docs: set[int], shift: int,
                candidates: list[int]) -> dict[int, frozenset[int]]:
     """docnum -> the positions of one term less `shift`, for the documents in `docs`."""
     decode = searcher.schema[fieldname].format.decode_positions
-    m = _leaf(searcher, fieldname, text)
     out: dict[int, frozenset[int]] = {}
     decoded: dict[bytes, frozenset[int]] = {}  # position lists recur across listings
-    for ids, block in _blocks(m, candidates):
-        if isinstance(ids, int):
-            if ids in docs:
-                out[ids] = frozenset(p - shift for p in decode(block.value()))
-            continue
-        block._read_values()
-        for d, value in zip(ids, block._values):
-            if d in docs:
-                positions = decoded.get(value)
-                if positions is None:
-                    positions = decoded[value] = frozenset(p - shift for p in decode(value))
-                out[d] = positions
+    for m, offset in _leaves(searcher, fieldname, text):
+        for ids, block in _blocks(m, offset, candidates):
+            if isinstance(ids, int):
+                if ids in docs:
+                    out[ids] = frozenset(p - shift for p in decode(block.value()))
+                continue
+            block._read_values()
+            for d, value in zip(ids, block._values):
+                if d in docs:
+                    positions = decoded.get(value)
+                    if positions is None:
+                        positions = decoded[value] = frozenset(p - shift for p in decode(value))
+                    out[d] = positions
     return out

@@ -14,10 +14,12 @@ Four things deliberately live outside Whoosh, in per-generation sidecar files
 written by `index.store` (docnum-indexed): the listings themselves as
 compressed JSON, from which every output format is rebuilt (half the size of
 a Whoosh stored field, see store.py); coordinates (exact distance after the
-cell prefilter); a bitmask of each listing's technique and insurance ids
-(facet counts over all matches in one pass); and the spelling word list.
-Documents are added in name order, so the document number *is* the name
-sort key: `--sort name` needs no column.
+cell prefilter); per technique and insurance id, a bitmap of the listings
+that have it (a facet count over any set of matches is one AND and a
+popcount); and the spelling word list.
+Documents are added in name order (several segments, each a contiguous
+range of it, for a large build: index.build), so the document number *is*
+the name sort key: `--sort name` needs no column.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from whoosh.analysis import StemmingAnalyzer
 # 3: `stale` and `last_seen` fields.
 # 4: technique and insurance spellings matched at query time (index.synonyms),
 #    no longer indexed in the text field.
-SCHEMA_VERSION = 4
+# 5: facets as one document bitmap per id; an index may have several segments.
+SCHEMA_VERSION = 5
 
 # Porter stemming ("headaches" -> "headach" = "headache"), lower case, English
 # stop words. maxsize bounds a token so a pasted 10,000-character "word"
@@ -141,27 +144,35 @@ class StemmedText(fields.TEXT):
 
 
 # Postings of filter-field values, per field instance: (id(field), value) -> postings.
-_VALUE_CACHE: dict[tuple[int, str], tuple[tuple[bytes, int, float, bytes], ...]] = {}
+_VALUE_CACHE: dict[tuple[int, str | tuple[str]], tuple[tuple[bytes, int, float, bytes], ...]] = {}
 
 
 class _RecurringValues:
     """`index()` for a filter field whose values recur (a state, a list of ids,
-    a set of cells): each distinct value analysed once, then its postings
+    a set of cells): each distinct value (a string) or item (of a list, which
+    Whoosh takes as tokens already split) analysed once, then its postings
     reused. Whoosh's generator analyzers were a third of `add_document`.
     Queries still go through the field's analyzer, unchanged. The cache is
     module-level, not an attribute, because the schema is pickled into the index.
     """
 
     def index(self, value: Any, **kwargs: Any):
-        if kwargs or not isinstance(value, str):
+        if kwargs:
             return super().index(value, **kwargs)
+        if isinstance(value, str):
+            return iter(self._cached(value))
+        if isinstance(value, list) and len(set(value)) == len(value):  # repeated items: Whoosh counts them
+            return (posting for item in value for posting in self._cached((item,)))
+        return super().index(value)
+
+    def _cached(self, value: str | tuple[str]):
         key = (id(self), value)
         postings = _VALUE_CACHE.get(key)
         if postings is None:
-            postings = tuple(super().index(value))
+            postings = tuple(super().index(value if isinstance(value, str) else list(value)))
             if len(_VALUE_CACHE) < _LINE_CACHE_MAX:
                 _VALUE_CACHE[key] = postings
-        return iter(postings)
+        return postings
 
 
 class RecurringID(_RecurringValues, fields.ID):
@@ -201,8 +212,6 @@ def build_schema() -> fields.Schema:
         state=RecurringID(),
         # City, casefolded with whitespace collapsed: --city is exact, any case.
         city=RecurringID(),
-        # Five-digit ZIP.
-        zip=RecurringID(),
         # Credentials, upper case ("LMT", "BCTMB").
         credentials=RecurringKeyword(commas=True),
         # Languages, casefolded ("english", "spanish").
@@ -212,9 +221,9 @@ def build_schema() -> fields.Schema:
         # Grid cell terms at several resolutions (index.geo.cell_terms): the
         # --near prefilter is an Or of a few of these.
         geo=RecurringKeyword(),
-        # ISO timestamp of the first crawl that saw the listing; sortable (a
-        # column) and lexically ordered, for a later --new-since TermRange.
-        first_seen=RecurringID(sortable=True),
+        # ISO timestamp of the first crawl that saw the listing, lexically
+        # ordered: --new-since is a TermRange.
+        first_seen=RecurringID(),
         # ISO timestamp of the last crawl that found the listing: --fresh-within.
         last_seen=RecurringID(),
         # "yes" when a complete crawl of its source no longer found it: left

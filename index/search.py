@@ -14,7 +14,7 @@ How a search runs (each step chosen to keep per-query work small):
 3. The matching document numbers (the filter's, through index.evaluate);
    `--near` then keeps those within the radius by exact great-circle distance
    from the coordinates sidecar. `total` and the facet counts are over this
-   full set (facets from the per-document bitmask sidecar: one pass, no
+   full set (facets from the per-id document bitmaps: a popcount per id, no
    Whoosh categorizer per document).
 4. With query text, one scoring pass over every match ranks them (and gives
    the set of step 3), a posting list at a time (index.evaluate); without,
@@ -30,7 +30,6 @@ from __future__ import annotations
 import heapq
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,18 +289,21 @@ def _within(gen: Generation, docs: list[int], near: tuple[float, float], radius:
 
 def facet_counts(gen: Generation, docs: list[int]) -> dict[str, dict[str, int]]:
     """How many of `docs` offer each technique and take each insurance, most first."""
-    masks = gen.facet_masks
-    by_mask = Counter(masks) if len(docs) == len(masks) else Counter(masks[d] for d in docs)
-    ids = gen.meta["facet_ids"]
-    counts: Counter[str] = Counter()
-    for mask, n in by_mask.items():
-        while mask:
-            low = mask & -mask
-            counts[ids[low.bit_length() - 1]] += n
-            mask ^= low
+    bitmaps, ids = gen.facet_bitmaps, gen.meta["facet_ids"]
+    n = gen.meta["doc_count"]
+    if len(docs) == n:
+        counts = [bitmap.bit_count() for bitmap in bitmaps]
+    else:
+        # The matches as bits of one int, then a popcount per facet: C work
+        # per facet, however many matches and however many ids each has.
+        bits = bytearray((n + 7) // 8)
+        for d in docs:
+            bits[d >> 3] |= 1 << (d & 7)
+        matches = int.from_bytes(bits, "little")
+        counts = [(bitmap & matches).bit_count() for bitmap in bitmaps]
     out: dict[str, dict[str, int]] = {"techniques": {}, "insurance": {}}
-    for fid, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        out["techniques" if fid.startswith("t:") else "insurance"][fid[2:]] = n
+    for count, fid in sorted(((c, fid) for c, fid in zip(counts, ids) if c), key=lambda item: (-item[0], item[1])):
+        out["techniques" if fid.startswith("t:") else "insurance"][fid[2:]] = count
     return out
 
 

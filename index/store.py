@@ -15,16 +15,10 @@ reads one complete generation; a build that fails removes its `.tmp` and the
 previous generation keeps serving. Whoosh commits are atomic against a killed
 process but fsync nothing (traps.md), hence the explicit fsyncs.
 
-Sidecars (per generation, indexed by document number; documents are added in
-name order so the docnum is also the name sort key):
-
-    knead-meta.json    schema version, doc count, facet bit order
-    knead-coords.bin   lat, lon as native doubles (NaN when unknown)
-    knead-facets.bin   technique/insurance bitmask per document (uint64)
-    knead-words.txt    unstemmed words for spelling suggestions
-    knead-listings.bin each listing's JSON, zlib-compressed, back to back
-    knead-offsets.bin  where each listing starts in knead-listings.bin (uint64, n + 1)
-    knead-zdict.bin    the zlib preset dictionary the listings are compressed with
+What a generation holds (Whoosh segments plus sidecar files indexed by
+document number; documents are added in name order, so the docnum is also the
+name sort key) is written by `index.build`; `knead-meta.json` (schema version,
+doc count, facet order) is written here, last.
 
 The listings live beside Whoosh rather than in a stored field: Whoosh pickles
 stored values (bytes grow by half under its pickle protocol) and keeps them
@@ -36,7 +30,6 @@ a page of results reads only its own listings.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -50,23 +43,12 @@ from pathlib import Path
 from typing import Any
 
 from index import document
-from index.schema import SCHEMA, SCHEMA_VERSION
+from index.build import COORDS, FACETS, LISTINGS, OFFSETS, WORDS, ZDICT, write_generation
+from index.schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
 META = "knead-meta.json"
-COORDS = "knead-coords.bin"
-FACETS = "knead-facets.bin"
-WORDS = "knead-words.txt"
-LISTINGS = "knead-listings.bin"
-OFFSETS = "knead-offsets.bin"
-ZDICT = "knead-zdict.bin"
 _GEN = re.compile(r"^gen-(\d{6})(\.tmp)?$")
-# Whoosh's in-memory posting pool before it spills sorted runs to disk and
-# merges them at commit (in Python, a posting at a time). 100,000 listings
-# make ~5 million postings: with 256 MB they spilled and the build took
-# 167 s CPU, with 1024 MB none spill and it took 87 s (peak RSS ~0.45 GB
-# higher). Smaller indexes never reach the limit.
-WRITER_LIMIT_MB = 1024
 
 
 class IndexMissing(Exception):
@@ -146,15 +128,16 @@ def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, s
     return ordered, skipped
 
 
-def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.PathLike[str]) -> BuildResult:
+def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.PathLike[str],
+                workers: int | None = None) -> BuildResult:
     """Build a new generation from `listings` and publish it atomically.
 
-    Raises BuildError (after removing the partial generation) when the build
-    fails; the previously published generation is untouched.
+    `workers`: indexing processes for a large build (default: one per core,
+    at most 4; see index.build). Raises BuildError (after removing the
+    partial generation) when the build fails; the previously published
+    generation is untouched.
     """
     import fcntl
-
-    from whoosh import index as whoosh_index
 
     started = time.monotonic()
     root = Path(index_root)
@@ -169,37 +152,13 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
         try:
             ordered, skipped = _collect(listings)
             tmp.mkdir()
-            ix = whoosh_index.create_in(str(tmp), SCHEMA)
-            facet_ids = document.facet_ids()
-            bit_of = {fid: bit for bit, fid in enumerate(facet_ids)}
-            lats, lons, masks, offsets = array("d"), array("d"), array("Q"), array("Q", [0])
-            codec = document.StoredCodec(document.listing_zdict(data for _, data in ordered[:: max(1, len(ordered) // 64)]))
-            words: set[str] = set()
-            # compound=False: a compound segment is copied into memory on
-            # every open (366 ms, 1.2 GB at 100,000 listings, traps.md).
-            with ix.writer(limitmb=WRITER_LIMIT_MB, compound=False) as writer, \
-                    open(tmp / LISTINGS, "wb") as blobs:
-                for _, data in ordered:
-                    listing = json.loads(data)
-                    doc = document.to_document(listing, data)
-                    del doc["data"]  # into the listings sidecar, not a stored field
-                    writer.add_document(**doc)
-                    offsets.append(offsets[-1] + blobs.write(codec.pack(data)))
-                    lats.append(listing["lat"] if listing["lat"] is not None else math.nan)
-                    lons.append(listing["lon"] if listing["lon"] is not None else math.nan)
-                    masks.append(document.facet_mask(listing, bit_of))
-                    words |= document.spelling_words(listing)
-            _verify(tmp, ordered)
-            (tmp / COORDS).write_bytes(lats.tobytes() + lons.tobytes())
-            (tmp / FACETS).write_bytes(masks.tobytes())
-            (tmp / OFFSETS).write_bytes(offsets.tobytes())
-            (tmp / ZDICT).write_bytes(codec.zdict)
-            (tmp / WORDS).write_text("\n".join(sorted(words)), encoding="utf-8")
+            written = write_generation(tmp, [data for _, data in ordered], workers)
+            _verify(tmp, ordered, written["segments"])
             meta = {
                 "schema_version": SCHEMA_VERSION,
                 "generation": number,
                 "doc_count": len(ordered),
-                "facet_ids": list(facet_ids),
+                "facet_ids": written["facet_ids"],
                 "byteorder": sys.byteorder,
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
@@ -224,8 +183,8 @@ def _previous(existing: list[tuple[int, Path]]) -> set[int]:
     return {done[-1]} if done else set()
 
 
-def _verify(path: Path, ordered: list[tuple[tuple, str]]) -> None:
-    """The committed generation holds every document, in one segment, in our order."""
+def _verify(path: Path, ordered: list[tuple[tuple, str]], segments: int) -> None:
+    """The committed generation holds every document, in its segments, in our order."""
     from whoosh import index as whoosh_index
     from whoosh.query import Term
 
@@ -234,10 +193,14 @@ def _verify(path: Path, ordered: list[tuple[tuple, str]]) -> None:
         count = searcher.doc_count_all()
         if count != len(ordered):
             raise BuildError(f"index holds {count} documents, expected {len(ordered)}")
-        segments = ix._segments()
-        if len(segments) > 1:
-            raise BuildError(f"expected one segment, found {len(segments)}")
-        for docnum in {0, count - 1} if count else ():
+        found = len(ix._segments())
+        if found != segments:
+            raise BuildError(f"expected {segments} index segments, found {found}")
+        # The first and last document of every segment: their numbers are the name order.
+        bounds = set()
+        for reader, base in searcher.reader().leaf_readers():
+            bounds |= {base, base + reader.doc_count_all() - 1}
+        for docnum in sorted(d for d in bounds if 0 <= d < count):
             listing_id = json.loads(ordered[docnum][1])["id"]
             if list(searcher.docs_for_query(Term("id", listing_id))) != [docnum]:
                 raise BuildError("document order differs from insertion order")
@@ -278,11 +241,13 @@ class Generation:
         return raw[:n], raw[n:]
 
     @cached_property
-    def facet_masks(self) -> array:
-        raw = array("Q")
-        raw.frombytes((self.path / FACETS).read_bytes())
-        self._byteswap(raw)
-        return raw
+    def facet_bitmaps(self) -> list[int]:
+        """Per facet (meta's `facet_ids` order), the documents that have it as bits of an int."""
+        raw = (self.path / FACETS).read_bytes()
+        size = (self.meta["doc_count"] + 7) // 8
+        if not size:
+            return [0] * len(self.meta["facet_ids"])
+        return [int.from_bytes(raw[i:i + size], "little") for i in range(0, size * len(self.meta["facet_ids"]), size)]
 
     @cached_property
     def offsets(self) -> array:

@@ -1,0 +1,206 @@
+"""Writing one generation's content: listings in name order -> Whoosh segments + sidecars.
+
+`index.store` owns the layout (numbering, locking, fsync, publication);
+this module fills a generation directory. A large build is split across
+processes (`workers`): the name-ordered listings are cut into contiguous
+parts, each part is indexed into its own Whoosh segment by its own process
+(the first by this one), and the segments are listed in the table of contents
+in part order. Whoosh numbers the documents of a multi-segment index segment
+after segment, so document numbers stay the name order, exactly as in a
+one-segment build, and every sidecar stays indexed by document number.
+
+Why not Whoosh's own `writer(procs=2, multisegment=True)`: it deals documents
+out in batches to whichever process is free and lists the segments in the
+order they finish, which loses the name order; its parent process only
+pickles documents while two children index them; and a document that fails in
+a child is silently dropped (traps.md). Here each process indexes a fixed
+range, a failure in any part fails the build, and `index.store` checks the
+document count and order before publishing.
+
+Sidecars written here (per generation, indexed by document number):
+
+    knead-coords.bin   lat, lon as native doubles (NaN when unknown)
+    knead-facets.bin   per technique/insurance id, a bitmap of the documents that have it
+    knead-words.txt    unstemmed words for spelling suggestions
+    knead-listings.bin each listing's JSON, zlib-compressed, back to back
+    knead-offsets.bin  where each listing starts in knead-listings.bin (uint64, n + 1)
+    knead-zdict.bin    the zlib preset dictionary the listings are compressed with
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import threading
+from array import array
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index import document
+
+COORDS = "knead-coords.bin"
+FACETS = "knead-facets.bin"
+WORDS = "knead-words.txt"
+LISTINGS = "knead-listings.bin"
+OFFSETS = "knead-offsets.bin"
+ZDICT = "knead-zdict.bin"
+
+# Below this many listings one process indexes everything: starting another
+# interpreter (~0.5 s with its imports) costs more than it saves.
+PARALLEL_MIN_LISTINGS = 5_000
+
+
+def default_workers() -> int:
+    """Writing processes for a large build: one per core this process may use, at most 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+@dataclass
+class _Part:
+    """What one writing process made of its range of listings."""
+
+    segment: object  # the Whoosh segment it committed (not yet in the table of contents)
+    blobs: bytes = b""  # its listings, compressed, back to back
+    lengths: array = field(default_factory=lambda: array("Q"))
+    lats: array = field(default_factory=lambda: array("d"))
+    lons: array = field(default_factory=lambda: array("d"))
+    facet_docs: dict[int, list[int]] = field(default_factory=dict)  # facet bit -> docnums within the part
+    words: set[str] = field(default_factory=set)
+
+
+def write_generation(path: Path, ordered: list[str], workers: int | None = None) -> dict:
+    """Index `ordered` (cleaned listings as JSON, in name order) into the empty
+    directory `path`: Whoosh segments plus the sidecars. Returns the meta
+    fields it decided (facet order, segment count).
+
+    `workers`: processes to index with (default: `default_workers()`, and one
+    below PARALLEL_MIN_LISTINGS); never more than one per listing.
+    """
+    from whoosh import index as whoosh_index
+
+    from index.schema import SCHEMA
+    from index.writer import GatheringWriter
+
+    if workers is None:
+        workers = default_workers() if len(ordered) >= PARALLEL_MIN_LISTINGS else 1
+    workers = max(1, min(workers, len(ordered)))
+    zdict = document.listing_zdict(ordered[:: max(1, len(ordered) // 64)])
+    facet_ids = document.facet_ids()
+    step = math.ceil(len(ordered) / workers) if ordered else 1
+    ranges = [(start, min(start + step, len(ordered))) for start in range(0, max(len(ordered), 1), step)]
+    ix = whoosh_index.create_in(str(path), SCHEMA)
+    # One writer holds Whoosh's lock for the whole build; the others write
+    # their segments under it (as Whoosh's own multiprocess writer does).
+    writer = GatheringWriter(ix, compound=False)
+    try:
+        pool = None
+        futures = []
+        if len(ranges) > 1:
+            pool = ProcessPoolExecutor(len(ranges) - 1, mp_context=_process_context())
+            futures = [pool.submit(_write_part_in_child, str(path), ordered[a:b], zdict)
+                       for a, b in ranges[1:]]
+        try:
+            a, b = ranges[0]
+            parts = [_fill(writer, ordered[a:b], zdict)]
+            if b > a:
+                parts[0].segment = writer._finalize_segment()
+            else:  # nothing to index: a table of contents with no segment
+                writer._close_segment()
+            parts += [future.result() for future in futures]
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        segments = [part.segment for part in parts if part.segment is not None]
+        writer._commit_toc(segments)
+        writer._finish()
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()  # closes its files, removes its spilled runs, releases the lock
+        raise
+    _write_sidecars(path, parts, zdict, len(ordered), len(facet_ids))
+    return {"facet_ids": list(facet_ids), "segments": len(segments)}
+
+
+def _process_context():
+    """fork where it is safe, else spawn.
+
+    A forked child starts at once with this process's imports and caches; but
+    forking while other threads run can deadlock the child (a lock another
+    thread held is copied locked), so then the child is a fresh interpreter.
+    """
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _write_part_in_child(path: str, ordered: list[str], zdict: bytes) -> _Part:
+    """A child process's part: its own segment in the same index, returned, not committed."""
+    from whoosh import index as whoosh_index
+
+    from index.writer import GatheringWriter
+
+    ix = whoosh_index.open_dir(path)
+    # No lock (the parent's writer holds it) and no `_finish()`: that would
+    # delete the temporary directory every writer of this index shares. On
+    # failure the parent removes the whole generation directory.
+    writer = GatheringWriter(ix, _lk=False, compound=False)
+    part = _fill(writer, ordered, zdict)
+    part.segment = writer._finalize_segment() if ordered else None
+    return part
+
+
+def _fill(writer, ordered: list[str], zdict: bytes) -> _Part:
+    """Add each listing to `writer` and gather its sidecar data."""
+    codec = document.StoredCodec(zdict)
+    bit_of = {fid: bit for bit, fid in enumerate(document.facet_ids())}
+    part = _Part(segment=None)
+    chunks = []
+    add, pack = writer.add_document, codec.pack
+    for docnum, data in enumerate(ordered):
+        listing = json.loads(data)
+        doc = document.to_document(listing, data)
+        del doc["data"]  # into the listings sidecar, not a stored field
+        add(**doc)
+        blob = pack(data)
+        chunks.append(blob)
+        part.lengths.append(len(blob))
+        part.lats.append(listing["lat"] if listing["lat"] is not None else math.nan)
+        part.lons.append(listing["lon"] if listing["lon"] is not None else math.nan)
+        for bit in document.facet_bits(listing, bit_of):
+            part.facet_docs.setdefault(bit, []).append(docnum)
+        part.words |= document.spelling_words(listing)
+    part.blobs = b"".join(chunks)
+    return part
+
+
+def _write_sidecars(path: Path, parts: list[_Part], zdict: bytes, count: int, n_facets: int) -> None:
+    lats, lons, offsets = array("d"), array("d"), array("Q", [0])
+    bitmaps = [bytearray((count + 7) // 8) for _ in range(n_facets)]
+    words: set[str] = set()
+    base = 0
+    with open(path / LISTINGS, "wb") as fh:
+        for part in parts:
+            fh.write(part.blobs)
+            for length in part.lengths:
+                offsets.append(offsets[-1] + length)
+            lats.extend(part.lats)
+            lons.extend(part.lons)
+            for bit, docnums in part.facet_docs.items():
+                bitmap = bitmaps[bit]
+                for docnum in docnums:
+                    docnum += base
+                    bitmap[docnum >> 3] |= 1 << (docnum & 7)
+            words |= part.words
+            base += len(part.lengths)
+    (path / COORDS).write_bytes(lats.tobytes() + lons.tobytes())
+    (path / FACETS).write_bytes(b"".join(bitmaps))
+    (path / OFFSETS).write_bytes(offsets.tobytes())
+    (path / ZDICT).write_bytes(zdict)
+    (path / WORDS).write_text("\n".join(sorted(words)), encoding="utf-8")

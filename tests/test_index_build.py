@@ -1,0 +1,134 @@
+"""index.build: a build split over processes answers every search exactly as a one-process build."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_listings, store_listings
+
+from index import document
+from index.datadir import DataDir
+from index.search import SearchRequest, search
+from index.store import BuildError, build_index, open_generation
+
+HARTFORD = (41.7672, -72.676)
+
+REQUESTS = [
+    SearchRequest(limit=None),
+    SearchRequest(query="pain", limit=None),
+    SearchRequest(query="low back pain", limit=None),
+    SearchRequest(query='"neck pain"', limit=None),
+    SearchRequest(query="cranio sacral headaches", limit=None),
+    SearchRequest(query="Anthem OR Aetna", limit=None),
+    SearchRequest(query="pain NOT neck", limit=None),  # Whoosh's own matchers, across segments
+    SearchRequest(query="sciatica zzyzx"),  # relaxed to OR
+    SearchRequest(query="massage", techniques=("deep-tissue",), insurance=("aetna", "bcbs"), limit=None),
+    SearchRequest(techniques=("acupressure",), limit=None),
+    SearchRequest(state="CT", sort="name", limit=None),
+    SearchRequest(near=HARTFORD, radius_miles=40.0, limit=None),
+    SearchRequest(query="pain", near=HARTFORD, radius_miles=120.0, sort="distance", limit=None),
+    SearchRequest(accepts_insurance=True, language="spanish", limit=7),
+]
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    listings = make_listings(400, seed=3)
+    roots = {}
+    for workers in (1, 3):
+        data_dir = DataDir(tmp_path_factory.mktemp(f"workers{workers}")).ensure()
+        stored = store_listings(data_dir, listings)
+        result = build_index(stored, data_dir.index_root, workers=workers)
+        assert result.doc_count == 400
+        roots[workers] = data_dir.index_root
+    return roots
+
+
+def test_the_parallel_build_has_one_segment_per_worker_in_name_order(builds):
+    one, three = (open_generation(builds[n]) for n in (1, 3))
+    assert (len(one.index._segments()), len(three.index._segments())) == (1, 3)
+    assert one.meta["doc_count"] == three.meta["doc_count"] == 400
+    for name in ("knead-listings.bin", "knead-offsets.bin", "knead-coords.bin", "knead-facets.bin", "knead-words.txt"):
+        assert (one.path / name).read_bytes() == (three.path / name).read_bytes(), name
+    keys = [document.sort_key(row) for row in search(builds[3], SearchRequest(sort="name", limit=None)).results]
+    assert keys == sorted(keys) and len(keys) == 400
+
+
+@pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: r.query or ",".join(k for k, v in vars(r).items() if v))
+def test_every_search_answers_the_same_from_one_or_three_segments(builds, request_):
+    one, three = (search(builds[n], request_) for n in (1, 3))
+    assert one.total and one.total == three.total
+    assert [r["id"] for r in one.results] == [r["id"] for r in three.results]
+    assert [r["score"] for r in one.results] == [r["score"] for r in three.results]
+    assert one.facets == three.facets and one.relaxed == three.relaxed
+
+
+def test_a_failure_in_a_child_process_fails_the_whole_build(tmp_path):
+    """The part a child indexes fails: the build raises (it never publishes a partial index)."""
+    import json
+
+    from index.build import write_generation
+
+    ordered = [json.dumps(document.clean_listing(x)) for x in make_listings(40, seed=4)]
+    ordered[30] = "{not json"  # in the second half: the child's part
+    (tmp_path / "gen").mkdir()
+    with pytest.raises(json.JSONDecodeError):
+        write_generation(tmp_path / "gen", ordered, workers=2)
+    # The parent's writer let go of Whoosh's lock: another writer can start.
+    from whoosh import index as whoosh_index
+
+    whoosh_index.open_dir(str(tmp_path / "gen")).writer().cancel()
+
+
+def test_a_failed_build_keeps_the_previous_index(tmp_path, monkeypatch):
+    from index import build
+
+    root = tmp_path / "index"
+    build_index(make_listings(10, seed=4), root)
+    monkeypatch.setattr(build, "_write_sidecars", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(BuildError, match="disk full"):
+        build_index(make_listings(60, seed=4), root, workers=2)
+    assert open_generation(root).meta["doc_count"] == 10
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith("gen-")) == ["gen-000001"]
+
+
+def test_the_gathering_writer_writes_the_segment_whoosh_writes(tmp_path):
+    """Same documents through Whoosh's SegmentWriter and index.writer: the same
+    terms, postings (blocks of 128 included) and files, byte for byte."""
+    from whoosh import index as whoosh_index
+    from whoosh.writing import SegmentWriter
+
+    from index.schema import SCHEMA
+    from index.writer import GatheringWriter
+
+    docs = []
+    for listing in make_listings(700, seed=5):  # "massag" and the "any" cell span several blocks
+        doc = document.to_document(document.clean_listing(listing))
+        del doc["data"]
+        docs.append(doc)
+    readers = {}
+    for name, writer_class in (("whoosh", SegmentWriter), ("gathering", GatheringWriter)):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), SCHEMA)
+        with writer_class(ix, compound=False) as writer:
+            for doc in docs:
+                writer.add_document(**doc)
+        readers[name] = whoosh_index.open_dir(str(tmp_path / name)).reader()
+    theirs, ours = readers["whoosh"], readers["gathering"]
+    terms = list(theirs.all_terms())
+    assert terms == list(ours.all_terms()) and len(terms) > 1000
+    multi_block = 0
+    for fieldname, text in terms:
+        postings = []
+        for reader in (theirs, ours):
+            m, items = reader.postings(fieldname, text), []
+            while m.is_active():
+                items.append((m.id(), m.weight(), m.value()))
+                m.next()
+            info = reader.term_info(fieldname, text)
+            postings.append((items, info.doc_frequency(), info.weight(), info.max_weight(), info.min_id(), info.max_id()))
+        assert postings[0] == postings[1], (fieldname, text)
+        multi_block += len(postings[0][0]) > 128
+    assert multi_block >= 5
+    for ext in ("pst", "trm"):
+        (a,), (b,) = ((tmp_path / name).glob(f"*.{ext}") for name in ("whoosh", "gathering"))
+        assert a.read_bytes() == b.read_bytes(), ext
