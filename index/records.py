@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS listings (
     id          TEXT PRIMARY KEY,
@@ -328,7 +330,7 @@ class RecordStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         for data, first_seen, last_seen, stale_since in self._db.execute(sql + " ORDER BY id", args):
-            listing = json.loads(data)
+            listing = orjson.loads(data)
             listing["first_seen"] = first_seen
             listing["last_seen"] = last_seen
             listing["stale"] = stale_since is not None

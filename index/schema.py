@@ -81,8 +81,7 @@ class StemmedText(fields.TEXT):
 
     def index(self, value: Any, **kwargs: Any):
         if not isinstance(value, str) or kwargs.get("mode", "index") != "index":
-            yield from super().index(value, **kwargs)
-            return
+            return super().index(value, **kwargs)
         lines = StemmedText._lines
         poses: dict[bytes, list[int]] = {}
         offset = 0  # raw tokens (stop words included) before this line
@@ -106,6 +105,7 @@ class StemmedText(fields.TEXT):
         encoded = StemmedText._encoded
         encode = self.format.encode
         boost = self.format.field_boost
+        postings = []  # a list, not a generator: the writer's loop over it is the hot one
         for term, positions in poses.items():
             key = tuple(positions)
             data = encoded.get(key)
@@ -113,7 +113,8 @@ class StemmedText(fields.TEXT):
                 data = encode(positions)
                 if len(encoded) < _POSITIONS_CACHE_MAX:
                     encoded[key] = data
-            yield term, len(positions), len(positions) * boost, data
+            postings.append((term, len(positions), len(positions) * boost, data))
+        return postings
 
     def _analyse_line(self, line: str) -> tuple[int, int, tuple[bytes, ...]]:
         """(raw tokens in the line, raw index of the first kept one, the kept terms in order).
@@ -160,9 +161,12 @@ class _RecurringValues:
         if kwargs:
             return super().index(value, **kwargs)
         if isinstance(value, str):
-            return iter(self._cached(value))
+            return self._cached(value)
         if isinstance(value, list) and len(set(value)) == len(value):  # repeated items: Whoosh counts them
-            return (posting for item in value for posting in self._cached((item,)))
+            postings = []
+            for item in value:
+                postings += self._cached((item,))
+            return postings
         return super().index(value)
 
     def _cached(self, value: str | tuple[str]):

@@ -41,7 +41,10 @@ class GatheringWriter(SegmentWriter):
             if field.scorable or field.vector or field.separate_spelling():
                 raise ValueError(f"GatheringWriter cannot write field {name!r} (lengths, vectors or spelling)")
         # fieldname -> term bytes -> (docnums, weights, values)
-        self._gathered: dict[str, dict[bytes, tuple[array, array, list[bytes]]]] = {}
+        self._gathered: dict[str, dict[bytes, tuple[array, array, list[bytes]]]] = {
+            name: {} for name, field in self.schema.items() if field.indexed}
+        self._plan = {name: (field, field.indexed, field.stored, field.column_type)
+                      for name, field in self.schema.items()}
 
     def add_document(self, **fields: Any) -> None:
         self._check_state()
@@ -52,29 +55,31 @@ class GatheringWriter(SegmentWriter):
             raise ValueError("GatheringWriter takes no boosts or custom stored values")
         docnum = self.docnum
         perdoc = self.perdocwriter
-        gathered = self._gathered
+        gathered, plan = self._gathered, self._plan
         perdoc.start_doc(docnum)
         try:
             for name in names:
                 value = fields[name]
                 if value is None:
                     continue
-                field = schema[name]
-                if field.indexed:
-                    terms = gathered.get(name)
-                    if terms is None:
-                        terms = gathered[name] = {}
-                    for tbytes, freq, weight, vbytes in field.index(value):
+                field, indexed, stored, column = plan[name]
+                if indexed:
+                    terms = gathered[name]
+                    for tbytes, _, weight, vbytes in field.index(value):
                         entry = terms.get(tbytes)
                         if entry is None:
-                            entry = terms[tbytes] = (array("I"), array("f"), [])
-                        entry[0].append(docnum)
-                        entry[1].append(weight)
-                        if vbytes:  # as Whoosh's postings writer: a format has values for all or none
-                            entry[2].append(vbytes)
-                perdoc.add_field(name, field, value if field.stored else None, 0)
-                if field.column_type:
-                    perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+                            # As Whoosh's postings writer: empty values are not
+                            # kept (a format has values for every posting or none).
+                            terms[tbytes] = (array("I", (docnum,)), array("f", (weight,)), [vbytes] if vbytes else [])
+                        else:
+                            entry[0].append(docnum)
+                            entry[1].append(weight)
+                            if vbytes:
+                                entry[2].append(vbytes)
+                if stored:  # add_field() keeps nothing else: no lengths here
+                    perdoc.add_field(name, field, value, 0)
+                if column:
+                    perdoc.add_column_value(name, column, field.to_column_value(value))
         except ValueError:
             perdoc.cancel_doc()
             raise
@@ -93,6 +98,8 @@ class GatheringWriter(SegmentWriter):
         writer = self.fieldwriter
         for name in sorted(self._gathered):
             terms = self._gathered.pop(name)
+            if not terms:  # as Whoosh: a field with no postings gets no field number
+                continue
             writer.start_field(name, self.schema[name])
             postings = writer._postwriter
             limit = postings._blocklimit

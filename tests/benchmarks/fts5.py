@@ -71,7 +71,7 @@ def build(data_dir: str | Path) -> dict:
         for rowid, listing in enumerate(ordered, 1):
             doc = document.to_document(listing)
             conn.execute("INSERT INTO listings VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (rowid, listing["id"], doc["data"], listing["lat"], listing["lon"], listing["state"],
+                         (rowid, listing["id"], document.dumps(listing).decode(), listing["lat"], listing["lon"], listing["state"],
                           int(doc["accepts_insurance"] == "yes")))
             text = "\n".join(filter(None, (doc["text"], document.vocabulary_text(listing))))
             conn.execute("INSERT INTO fts (rowid, text) VALUES (?, ?)", (rowid, text))
