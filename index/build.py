@@ -25,6 +25,7 @@ Sidecars written here (per generation, indexed by document number):
     knead-listings.bin each listing's JSON, zlib-compressed, back to back
     knead-offsets.bin  where each listing starts in knead-listings.bin (uint64, n + 1)
     knead-zdict.bin    the zlib preset dictionary the listings are compressed with
+    knead-hot-<segment>.bin  each segment's frequent terms' postings as arrays (index.hot)
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from pathlib import Path
 
 import orjson
 
-from index import document
+from index import document, hot
 
 COORDS = "knead-coords.bin"
 FACETS = "knead-facets.bin"
@@ -93,7 +94,7 @@ class _Part:
     lengths: array = field(default_factory=lambda: array("Q"))
     lats: array = field(default_factory=lambda: array("d"))
     lons: array = field(default_factory=lambda: array("d"))
-    facet_docs: dict[int, list[int]] = field(default_factory=dict)  # facet bit -> docnums within the part
+    facet_docs: dict[int, list[int]] = field(default_factory=dict)  # facet number -> docnums within the part
     words: set[str] = field(default_factory=set)
 
 
@@ -120,19 +121,20 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
     ix = whoosh_index.create_in(str(path), SCHEMA)
     # One writer holds Whoosh's lock for the whole build; the others write
     # their segments under it (as Whoosh's own multiprocess writer does).
-    writer = GatheringWriter(ix, compound=False)
+    hot_min = hot.HOT_MIN
+    writer = GatheringWriter(ix, hot_min=hot_min, compound=False)
     try:
         pool = None
         futures = []
         if len(ranges) > 1:
             pool = ProcessPoolExecutor(len(ranges) - 1, mp_context=_process_context())
-            futures = [pool.submit(_write_part_in_child, str(path), ordered[a:b], zdict)
+            futures = [pool.submit(_write_part_in_child, str(path), ordered[a:b], zdict, hot_min)
                        for a, b in ranges[1:]]
         try:
             a, b = ranges[0]
             parts = [_fill(writer, ordered[a:b], zdict)]
             if b > a:
-                parts[0].segment = writer._finalize_segment()
+                parts[0].segment = _finish_segment(path, writer)
             else:  # nothing to index: a table of contents with no segment
                 writer._close_segment()
             parts += [future.result() for future in futures]
@@ -162,7 +164,7 @@ def _process_context():
     return multiprocessing.get_context("spawn")
 
 
-def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes) -> _Part:
+def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min: int) -> _Part:
     """A child process's part: its own segment in the same index, returned, not committed."""
     from whoosh import index as whoosh_index
 
@@ -172,11 +174,21 @@ def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes) -> _Part
     # No lock (the parent's writer holds it) and no `_finish()`: that would
     # delete the temporary directory every writer of this index shares. On
     # failure the parent removes the whole generation directory.
-    writer = GatheringWriter(ix, _lk=False, compound=False)
+    writer = GatheringWriter(ix, hot_min=hot_min, _lk=False, compound=False)
     with gc_paused():
         part = _fill(writer, ordered, zdict)
-        part.segment = writer._finalize_segment() if ordered else None
+        part.segment = _finish_segment(Path(path), writer) if ordered else None
     return part
+
+
+def _finish_segment(path: Path, writer):
+    """Write the writer's segment (not yet listed in the table of contents) and its hot postings."""
+    segment = writer._finalize_segment()
+    decoders = {name: field.format.decode_positions for name, field in writer.schema.items()
+                if field.format and field.format.supports("positions")}
+    hot.write(path, segment.segment_id(), writer.hot, decoders)
+    writer.hot = []
+    return segment
 
 
 def _fill(writer, ordered: list[bytes], zdict: bytes) -> _Part:
@@ -194,8 +206,8 @@ def _fill(writer, ordered: list[bytes], zdict: bytes) -> _Part:
         part.lengths.append(len(blob))
         part.lats.append(listing["lat"] if listing["lat"] is not None else math.nan)
         part.lons.append(listing["lon"] if listing["lon"] is not None else math.nan)
-        for bit in document.facet_bits(listing, bit_of):
-            part.facet_docs.setdefault(bit, []).append(docnum)
+        for facet in document.facet_bits(listing, bit_of):
+            part.facet_docs.setdefault(facet, []).append(docnum)
         part.words |= document.spelling_words(listing)
     part.blobs = b"".join(chunks)
     return part
@@ -213,8 +225,8 @@ def _write_sidecars(path: Path, parts: list[_Part], zdict: bytes, count: int, n_
                 offsets.append(offsets[-1] + length)
             lats.extend(part.lats)
             lons.extend(part.lons)
-            for bit, docnums in part.facet_docs.items():
-                bitmap = bitmaps[bit]
+            for facet, docnums in part.facet_docs.items():
+                bitmap = bitmaps[facet]
                 for docnum in docnums:
                     docnum += base
                     bitmap[docnum >> 3] |= 1 << (docnum & 7)

@@ -19,8 +19,11 @@ tests/test_index_search.py checks both give the same matches and scores.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from array import array
+from bisect import bisect_left, bisect_right
 from itertools import accumulate, repeat
+from operator import rshift, sub
+from typing import Protocol
 
 from whoosh import query as wq
 
@@ -31,27 +34,69 @@ class _Unsupported(Exception):
     pass
 
 
-def scored_matches(searcher, q: wq.Query, within: list[int] | None = None) -> Scores | None:
+class HotLookup(Protocol):
+    """Frequent terms read from plain arrays (index.hot); `store.Generation` is one."""
+
+    def hot_postings(self, segment_id: str, fieldname: str, text: str) -> tuple[array, array | None] | None:
+        """(docnums within the segment, weights or None when all are 1), or None."""
+
+    def hot_occurrences(self, segment_id: str, fieldname: str, text: str) -> array | None:
+        """Occurrences as docnum << index.hot.POSITION_BITS | position, or None."""
+
+
+def scored_matches(searcher, q: wq.Query, within: list[int] | None = None, hot: HotLookup | None = None) -> Scores | None:
     """docnum -> score for every document matching `q`, or None for a shape not handled here.
 
     With `within` (sorted docnums, e.g. what a filter lets through), matches
     outside it may be left out: posting blocks holding none of them are skipped.
+    `hot` reads frequent terms from their arrays (index.hot) instead of Whoosh's blocks.
     """
     try:
-        return _evaluate(searcher, q, within)
+        return _evaluate(searcher, q, within, hot)
     except _Unsupported:
         return None
 
 
-def matching_docs(searcher, q: wq.Query) -> set[int] | None:
+def matching_docs(searcher, q: wq.Query, hot: HotLookup | None = None) -> set[int] | None:
     """The documents matching a filter query, or None for a shape not handled here."""
     try:
-        return set(_evaluate(searcher, q, None))
+        return _docs(searcher, q, hot)
     except _Unsupported:
         return None
 
 
-def _evaluate(searcher, q: wq.Query, within: list[int] | None) -> Scores:
+def _docs(searcher, q: wq.Query, hot: HotLookup | None) -> set[int]:
+    """The documents matching `q` (Terms, And, Or), no scores."""
+    kind = type(q)
+    if kind is wq.Term:
+        docs: set[int] = set()
+        for reader, offset in searcher.reader().leaf_readers():
+            arrays = _hot(hot, reader, q.fieldname, q.text)
+            if arrays is not None:
+                docs.update(map(offset.__add__, arrays[0]) if offset else arrays[0])
+                continue
+            m = _matcher(reader, q.fieldname, q.text)
+            for ids, _ in _blocks(m, offset) if m is not None else ():
+                if isinstance(ids, int):
+                    docs.add(ids)
+                else:
+                    docs.update(ids)
+        return docs
+    if kind is wq.And and q.subqueries:
+        reader = searcher.reader()
+        parts = sorted(q.subqueries, key=lambda sub: sub.estimate_size(reader))
+        docs = _docs(searcher, parts[0], hot)
+        for sub in parts[1:]:
+            if not docs:
+                break
+            docs &= _docs(searcher, sub, hot)
+        return docs
+    if kind is wq.Or:
+        return set().union(*(_docs(searcher, sub, hot) for sub in q.subqueries))
+    raise _Unsupported
+
+
+def _evaluate(searcher, q: wq.Query, within: list[int] | None, hot: HotLookup | None = None) -> Scores:
     """Scores of the matches of `q`; with `within` (sorted docnums), the matches
     outside it may be left out (posting blocks holding none of them are skipped)."""
     # Per-document work is kept in C: dict(zip(...)), map over bound methods.
@@ -59,70 +104,95 @@ def _evaluate(searcher, q: wq.Query, within: list[int] | None) -> Scores:
         raise _Unsupported
     kind = type(q)
     if kind is wq.Term:
-        weights = _postings(searcher, q.fieldname, q.text, within)
-        if not weights:
-            return {}
-        idf = searcher.idf(q.fieldname, q.text)
-        return dict(zip(weights.keys(), map(idf.__mul__, weights.values())))
+        return _postings(searcher, q.fieldname, q.text, within, hot, searcher.idf(q.fieldname, q.text))
     if kind is wq.And:
         if not q.subqueries:
             raise _Unsupported
         # Smallest first; each later part is read only where the matches so far are.
         reader = searcher.reader()
         parts, docs = [], None
+        allowed = set(within) if within is not None else None
         for sub in sorted(q.subqueries, key=lambda sub: sub.estimate_size(reader)):
-            part = _evaluate(searcher, sub, within if docs is None else sorted(docs))
-            docs = part.keys() if docs is None else docs & part.keys()
+            part = _evaluate(searcher, sub, within if docs is None else sorted(docs), hot)
+            if docs is None:
+                docs = part.keys() & allowed if allowed is not None else part.keys()
+            else:
+                docs = docs & part.keys()
             parts.append(part)
             if not docs:
                 return {}
         docs = list(docs)
         return dict(zip(docs, map(sum, zip(*(map(part.__getitem__, docs) for part in parts)))))
     if kind is wq.Or and not getattr(q, "scale", None):
-        parts = [_evaluate(searcher, sub, within) for sub in q.subqueries]
+        parts = [_evaluate(searcher, sub, within, hot) for sub in q.subqueries]
         parts = [part for part in parts if part]
         if len(parts) <= 1:
             return parts[0] if parts else {}
         docs = list(set().union(*parts))
         return dict(zip(docs, map(sum, zip(*(map(part.get, docs, repeat(0.0)) for part in parts)))))
     if kind is wq.Phrase and q.slop == 1:
-        return _phrase(searcher, q.fieldname, list(q.words), within)
+        return _phrase(searcher, q.fieldname, list(q.words), within, hot)
     raise _Unsupported
 
 
-def _phrase(searcher, fieldname: str, words: list[str], within: list[int] | None) -> Scores:
+def _phrase(searcher, fieldname: str, words: list[str], within: list[int] | None, hot: HotLookup | None) -> Scores:
     if not words:
         return {}
     if len(words) == 1:
-        return _evaluate(searcher, wq.Term(fieldname, words[0]), within)
-    weights = [_postings(searcher, fieldname, word, within) for word in words]
+        return _evaluate(searcher, wq.Term(fieldname, words[0]), within, hot)
+    weights = [_postings(searcher, fieldname, word, within, hot, searcher.idf(fieldname, word)) for word in words]
     docs = set(weights[0])
     for w in weights[1:]:
         docs &= w.keys()
     if not docs:
         return {}
-    # Each word's positions shifted back by its place in the phrase: the
-    # phrase starts wherever all the shifted sets meet.
-    candidates = sorted(docs)
-    shifted = [_positions(searcher, fieldname, word, docs, i, candidates) for i, word in enumerate(words)]
-    first, rest = shifted[0], shifted[1:]
-    found = [d for d in docs if first[d].intersection(*(other[d] for other in rest))]
-    scores = [dict(zip(w.keys(), map(searcher.idf(fieldname, word).__mul__, w.values())))
-              for w, word in zip(weights, words)]
-    return dict(zip(found, map(sum, zip(*(map(part.__getitem__, found) for part in scores)))))
+    found = _phrase_from_occurrences(searcher, fieldname, words, hot)
+    if found is not None:
+        found = list(found & docs)
+    else:
+        # Each word's positions shifted back by its place in the phrase: the
+        # phrase starts wherever all the shifted sets meet.
+        candidates = sorted(docs)
+        shifted = [_positions(searcher, fieldname, word, docs, i, candidates) for i, word in enumerate(words)]
+        first, rest = shifted[0], shifted[1:]
+        found = [d for d in docs if first[d].intersection(*(other[d] for other in rest))]
+    return dict(zip(found, map(sum, zip(*(map(part.__getitem__, found) for part in weights)))))
 
 
-def _leaves(searcher, fieldname: str, text: str) -> list:
-    """(posting matcher, docnum offset) for each index segment that has the term."""
+def _phrase_from_occurrences(searcher, fieldname: str, words: list[str], hot: HotLookup | None) -> set[int] | None:
+    """The documents holding the phrase, from the words' occurrence arrays (index.hot),
+    or None when a word is not frequent in every segment: a set intersection in C of
+    each word's occurrences shifted back by its place in the phrase."""
+    from index.hot import POSITION_BITS
+
+    if hot is None:
+        return None
+    found: set[int] = set()
+    for reader, offset in searcher.reader().leaf_readers():
+        segment = reader.segment()
+        if segment is None:
+            return None
+        keys = [hot.hot_occurrences(segment.segment_id(), fieldname, word) for word in words]
+        if any(k is None for k in keys):
+            return None
+        starts = set(keys[0]).intersection(*(map(sub, k, repeat(i)) for i, k in enumerate(keys) if i))
+        found.update(map(offset.__add__, map(rshift, starts, repeat(POSITION_BITS))))
+    return found
+
+
+def _hot(hot: HotLookup | None, reader, fieldname: str, text: str):
+    segment = reader.segment()  # None for an empty index's reader
+    return hot.hot_postings(segment.segment_id(), fieldname, text) if hot is not None and segment is not None else None
+
+
+def _matcher(reader, fieldname: str, text: str):
+    """One segment's posting matcher for the term, or None when the segment lacks it."""
     from whoosh.reading import TermNotFound
 
-    found = []
-    for reader, offset in searcher.reader().leaf_readers():
-        try:
-            found.append((reader.postings(fieldname, text), offset))
-        except TermNotFound:
-            pass
-    return found
+    try:
+        return reader.postings(fieldname, text)
+    except TermNotFound:
+        return None
 
 
 def _blocks(m, offset: int, within: list[int] | None = None):
@@ -162,17 +232,54 @@ def _blocks(m, offset: int, within: list[int] | None = None):
         m._next_block()
 
 
-def _postings(searcher, fieldname: str, text: str, within: list[int] | None = None) -> dict[int, float]:
-    """docnum -> posting weight for one term (empty when the term is absent)."""
+def _postings(searcher, fieldname: str, text: str, within: list[int] | None = None,
+              hot: HotLookup | None = None, factor: float = 1.0) -> dict[int, float]:
+    """docnum -> posting weight x `factor` for one term (empty when the term is absent).
+
+    With `within` (sorted docnums), documents outside it may be left out.
+    """
     out: dict[int, float] = {}
-    for m, offset in _leaves(searcher, fieldname, text):
+    scale = factor.__mul__
+    for reader, offset in searcher.reader().leaf_readers():
+        arrays = _hot(hot, reader, fieldname, text)
+        if arrays is not None:
+            docnums, weights = arrays
+            if within is not None and len(within) * 4 < len(docnums):
+                # A few allowed documents among many postings: look each one up
+                # (binary search in C) rather than building the whole dict.
+                _lookup(out, docnums, weights, within, offset, factor)
+                continue
+            ids = map(offset.__add__, docnums) if offset else docnums
+            if weights is None:
+                out.update(dict.fromkeys(ids, factor))
+            else:
+                out.update(zip(ids, map(scale, weights)))
+            continue
+        m = _matcher(reader, fieldname, text)
+        if m is None:
+            continue
         for ids, block in _blocks(m, offset, within):
             if isinstance(ids, int):
-                out[ids] = block.weight()
+                out[ids] = block.weight() * factor
             else:
                 block._read_weights()
-                out.update(zip(ids, block._weights))
+                out.update(zip(ids, map(scale, block._weights)))
     return out
+
+
+def _lookup(out: dict[int, float], docnums: array, weights: array | None, within: list[int], offset: int,
+            factor: float) -> None:
+    """Add the postings of the documents in `within` (global docnums) found in one segment's sorted `docnums`."""
+    n = len(docnums)
+    for d in within:
+        local = d - offset
+        if local < 0:
+            continue
+        i = bisect_left(docnums, local)
+        if i == n:
+            break
+        if docnums[i] == local:
+            out[d] = factor if weights is None else weights[i] * factor
 
 
 def _positions(searcher, fieldname: str, text: str, docs: set[int], shift: int,
@@ -181,8 +288,9 @@ def _positions(searcher, fieldname: str, text: str, docs: set[int], shift: int,
     decode = searcher.schema[fieldname].format.decode_positions
     out: dict[int, frozenset[int]] = {}
     decoded: dict[bytes, frozenset[int]] = {}  # position lists recur across listings
-    for m, offset in _leaves(searcher, fieldname, text):
-        for ids, block in _blocks(m, offset, candidates):
+    for reader, offset in searcher.reader().leaf_readers():
+        m = _matcher(reader, fieldname, text)
+        for ids, block in _blocks(m, offset, candidates) if m is not None else ():
             if isinstance(ids, int):
                 if ids in docs:
                     out[ids] = frozenset(p - shift for p in decode(block.value()))

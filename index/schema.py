@@ -15,8 +15,7 @@ written by `index.store` (docnum-indexed): the listings themselves as
 compressed JSON, from which every output format is rebuilt (half the size of
 a Whoosh stored field, see store.py); coordinates (exact distance after the
 cell prefilter); per technique and insurance id, a bitmap of the listings
-that have it (a facet count over any set of matches is one AND and a
-popcount); and the spelling word list.
+that have it (a facet count over any set of matches is an AND and a popcount); and the spelling word list.
 Documents are added in name order (several segments, each a contiguous
 range of it, for a large build: index.build), so the document number *is*
 the name sort key: `--sort name` needs no column.
@@ -35,7 +34,7 @@ from whoosh.analysis import StemmingAnalyzer
 # 3: `stale` and `last_seen` fields.
 # 4: technique and insurance spellings matched at query time (index.synonyms),
 #    no longer indexed in the text field.
-# 5: facets as one document bitmap per id; an index may have several segments.
+# 5: facet bitmaps per id, frequent terms as arrays (index.hot); several segments.
 SCHEMA_VERSION = 5
 
 # Porter stemming ("headaches" -> "headach" = "headache"), lower case, English

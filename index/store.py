@@ -42,7 +42,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from index import document
+from index import document, hot
 from index.build import COORDS, FACETS, LISTINGS, OFFSETS, WORDS, ZDICT, gc_paused, write_generation
 from index.schema import SCHEMA_VERSION
 
@@ -232,6 +232,7 @@ class Generation:
     path: Path
     index: Any  # whoosh.index.FileIndex
     meta: dict[str, Any] = field(repr=False)
+    _hot: dict[str, hot.HotPostings] = field(default_factory=dict, repr=False)  # per segment, opened on use
 
     @cached_property
     def coords(self) -> tuple[array, array]:
@@ -243,12 +244,10 @@ class Generation:
 
     @cached_property
     def facet_bitmaps(self) -> list[int]:
-        """Per facet (meta's `facet_ids` order), the documents that have it as bits of an int."""
+        """Per facet (meta's `facet_ids` order), the documents that have it as the bits of an int."""
         raw = (self.path / FACETS).read_bytes()
         size = (self.meta["doc_count"] + 7) // 8
-        if not size:
-            return [0] * len(self.meta["facet_ids"])
-        return [int.from_bytes(raw[i:i + size], "little") for i in range(0, size * len(self.meta["facet_ids"]), size)]
+        return [int.from_bytes(raw[i * size:(i + 1) * size], "little") for i in range(len(self.meta["facet_ids"]))]
 
     @cached_property
     def offsets(self) -> array:
@@ -270,6 +269,20 @@ class Generation:
                 start = offsets[docnum]
                 out.append(unpack(os.pread(fh.fileno(), offsets[docnum + 1] - start, start)))
         return out
+
+    def hot_postings(self, segment_id: str, fieldname: str, text: str):
+        """A frequent term's postings in one segment as arrays (index.hot), or None."""
+        return self._hot_table(segment_id).postings(fieldname, text)
+
+    def hot_occurrences(self, segment_id: str, fieldname: str, text: str):
+        """A frequent term's occurrences in one segment (index.hot), or None."""
+        return self._hot_table(segment_id).occurrences(fieldname, text)
+
+    def _hot_table(self, segment_id: str) -> hot.HotPostings:
+        table = self._hot.get(segment_id)
+        if table is None:
+            table = self._hot[segment_id] = hot.HotPostings(self.path, segment_id)
+        return table
 
     @cached_property
     def words(self) -> list[str]:

@@ -35,8 +35,12 @@ from whoosh.writing import SegmentWriter
 class GatheringWriter(SegmentWriter):
     """`SegmentWriter` for adding documents to a new segment, postings gathered per term."""
 
-    def __init__(self, ix, **kwargs: Any):
+    def __init__(self, ix, hot_min: int | None = None, **kwargs: Any):
+        """`hot_min`: terms with at least this many postings are also kept in
+        `self.hot` at commit, (field, term, docnums, weights, values), for a sidecar."""
         super().__init__(ix, **kwargs)
+        self.hot_min = hot_min
+        self.hot: list[tuple[str, bytes, array, array, list[bytes]]] = []
         for name, field in self.schema.items():
             if field.scorable or field.vector or field.separate_spelling():
                 raise ValueError(f"GatheringWriter cannot write field {name!r} (lengths, vectors or spelling)")
@@ -107,6 +111,8 @@ class GatheringWriter(SegmentWriter):
                 docnums, weights, values = terms.pop(tbytes)
                 writer.start_term(tbytes)
                 n = len(docnums)
+                if self.hot_min is not None and n >= self.hot_min:
+                    self.hot.append((name, tbytes, docnums, weights, values))
                 # Full blocks now; the last one (full or not) by finish_term(),
                 # exactly where Whoosh's add_posting() would have cut them.
                 for start in range(0, n, limit):

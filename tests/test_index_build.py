@@ -17,6 +17,8 @@ REQUESTS = [
     SearchRequest(query="pain", limit=None),
     SearchRequest(query="low back pain", limit=None),
     SearchRequest(query='"neck pain"', limit=None),
+    SearchRequest(query='"low back pain" OR "pain in the neck"', limit=None),  # phrases from occurrences
+    SearchRequest(query='"pain pain" OR "back pain"', limit=None),
     SearchRequest(query="cranio sacral headaches", limit=None),
     SearchRequest(query="Anthem OR Aetna", limit=None),
     SearchRequest(query="pain NOT neck", limit=None),  # Whoosh's own matchers, across segments
@@ -32,34 +34,70 @@ REQUESTS = [
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
+    """The same 400 listings built in one process without hot postings (400
+    listings have no term with index.hot.HOT_MIN postings), in three with
+    them (every term with 10 postings is hot), and in one with them."""
+    from index import hot
+
     listings = make_listings(400, seed=3)
     roots = {}
-    for workers in (1, 3):
-        data_dir = DataDir(tmp_path_factory.mktemp(f"workers{workers}")).ensure()
+    for name, workers, hot_min in (("plain", 1, hot.HOT_MIN), ("three", 3, 10), ("hot", 1, 10)):
+        data_dir = DataDir(tmp_path_factory.mktemp(name)).ensure()
         stored = store_listings(data_dir, listings)
-        result = build_index(stored, data_dir.index_root, workers=workers)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(hot, "HOT_MIN", hot_min)
+            result = build_index(stored, data_dir.index_root, workers=workers)
         assert result.doc_count == 400
-        roots[workers] = data_dir.index_root
+        roots[name] = data_dir.index_root
     return roots
 
 
 def test_the_parallel_build_has_one_segment_per_worker_in_name_order(builds):
-    one, three = (open_generation(builds[n]) for n in (1, 3))
+    one, three = (open_generation(builds[n]) for n in ("plain", "three"))
     assert (len(one.index._segments()), len(three.index._segments())) == (1, 3)
     assert one.meta["doc_count"] == three.meta["doc_count"] == 400
     for name in ("knead-listings.bin", "knead-offsets.bin", "knead-coords.bin", "knead-facets.bin", "knead-words.txt"):
         assert (one.path / name).read_bytes() == (three.path / name).read_bytes(), name
-    keys = [document.sort_key(row) for row in search(builds[3], SearchRequest(sort="name", limit=None)).results]
+    keys = [document.sort_key(row) for row in search(builds["three"], SearchRequest(sort="name", limit=None)).results]
     assert keys == sorted(keys) and len(keys) == 400
 
 
 @pytest.mark.parametrize("request_", REQUESTS, ids=lambda r: r.query or ",".join(k for k, v in vars(r).items() if v))
-def test_every_search_answers_the_same_from_one_or_three_segments(builds, request_):
-    one, three = (search(builds[n], request_) for n in (1, 3))
-    assert one.total and one.total == three.total
-    assert [r["id"] for r in one.results] == [r["id"] for r in three.results]
-    assert [r["score"] for r in one.results] == [r["score"] for r in three.results]
-    assert one.facets == three.facets and one.relaxed == three.relaxed
+@pytest.mark.parametrize("build", ["three", "hot"])
+def test_every_search_answers_the_same_from_segments_and_hot_postings(builds, request_, build):
+    one, other = search(builds["plain"], request_), search(builds[build], request_)
+    assert one.total and one.total == other.total
+    assert [r["id"] for r in one.results] == [r["id"] for r in other.results]
+    assert [r["score"] for r in one.results] == [r["score"] for r in other.results]
+    assert one.facets == other.facets and one.relaxed == other.relaxed
+
+
+def test_hot_postings_hold_the_frequent_terms_of_each_segment(builds):
+    from index.hot import POSITION_BITS, HotPostings
+
+    gen = open_generation(builds["three"])
+    with gen.index.searcher() as searcher:
+        leaves = searcher.reader().leaf_readers()
+        assert len(leaves) == 3
+        for reader, _ in leaves:
+            table = HotPostings(gen.path, reader.segment().segment_id())
+            assert {"text", "techniques", "geo", "accepts_insurance"} <= set(table.terms)
+            for fieldname, terms in table.terms.items():
+                for text in terms:
+                    docnums, weights = table.postings(fieldname, text)
+                    m = reader.postings(fieldname, text)
+                    assert list(docnums) == list(m.all_ids()), (fieldname, text)
+                    assert len(docnums) >= 10
+                    occurrences = table.occurrences(fieldname, text)
+                    if fieldname == "text":
+                        m = reader.postings(fieldname, text)
+                        expected = [d << POSITION_BITS | p for d, v in m.items_as("positions") for p in v]
+                        assert list(occurrences) == expected, text
+                    else:
+                        assert occurrences is None
+    plain = open_generation(builds["plain"])
+    assert not list(plain.path.glob("knead-hot-*")) or all(
+        not HotPostings(plain.path, p.name[len("knead-hot-"):-4]).terms for p in plain.path.glob("knead-hot-*"))
 
 
 def test_a_failure_in_a_child_process_fails_the_whole_build(tmp_path):

@@ -1,0 +1,144 @@
+"""Frequent terms' postings as plain arrays: a per-segment sidecar the searches read at C speed.
+
+Whoosh keeps a term's postings in blocks of 128, each a zlib-compressed
+pickle of (ids, weights, positions). Reading "pain" at 100,000 listings means
+unpickling a few hundred blocks, positions included, for a query that only
+needs which documents have the word and how often: that was most of a text
+query (pickle.loads alone ~40% of "low back pain"). Frequent terms are few
+(~350 per 50,000-listing segment hold 86% of the postings) and are exactly
+the ones every query reads, so the build also writes them, per segment, as
+arrays: the document numbers (uint32), unless all are 1 the weights
+(float32, as Whoosh stores them), and for a field with positions every
+occurrence as one integer, docnum << POSITION_BITS | position (uint64). A
+search reads a term's arrays with a `pread`; a quoted phrase is then a set
+intersection of its words' occurrences, each shifted back by its place in the
+phrase. Rarer terms still come from Whoosh.
+
+File `knead-hot-<segment id>.bin`: b"KHOT", the header's length (uint32,
+little-endian), the header (JSON: field -> term -> [offset, postings, has
+weights, occurrences]), then each term's arrays back to back in native byte order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import sys
+from array import array
+from collections.abc import Callable
+from pathlib import Path
+
+MAGIC = b"KHOT"
+# A term with at least this many postings in a segment (four Whoosh blocks) is "hot".
+HOT_MIN = 512
+# Occurrence keys: docnum << POSITION_BITS | position. A term with a position
+# past MAX_POSITION gets none (its phrases are read from Whoosh): subtracting a
+# phrase offset from a key must never reach into the docnum's bits.
+POSITION_BITS = 20
+MAX_POSITION = 1 << (POSITION_BITS - 1)
+
+
+def filename(segment_id: str) -> str:
+    # Not Whoosh's "<index>_<id>.<ext>" pattern, so its clean-up leaves it alone.
+    return f"knead-hot-{segment_id}.bin"
+
+
+def write(directory: Path, segment_id: str, hot: list[tuple[str, bytes, array, array, list[bytes]]],
+          decoders: dict[str, Callable[[bytes], list[int]]]) -> None:
+    """Write one segment's frequent terms: (field, term, docnums, weights, values) each.
+
+    `decoders`: per field with positions, the format's `decode_positions`.
+    """
+    header: dict[str, dict[str, list]] = {}
+    chunks, offset = [], 0
+    for fieldname, tbytes, docnums, weights, values in hot:
+        has_weights = any(w != 1.0 for w in weights)
+        data = docnums.tobytes() + (weights.tobytes() if has_weights else b"")
+        occurrences = _occurrences(docnums, values, decoders[fieldname]) if fieldname in decoders else None
+        if occurrences is not None:
+            data += occurrences.tobytes()
+        header.setdefault(fieldname, {})[tbytes.decode("utf-8")] = [
+            offset, len(docnums), has_weights, -1 if occurrences is None else len(occurrences)]
+        chunks.append(data)
+        offset += len(data)
+    head = json.dumps({"byteorder": sys.byteorder, "position_bits": POSITION_BITS, "terms": header}).encode("utf-8")
+    with open(Path(directory) / filename(segment_id), "wb") as fh:
+        fh.write(MAGIC + struct.pack("<I", len(head)) + head)
+        fh.writelines(chunks)
+
+
+def _occurrences(docnums: array, values: list[bytes], decode) -> array | None:
+    keys = array("Q")
+    decoded: dict[bytes, list[int]] = {}  # position lists recur across documents
+    for docnum, value in zip(docnums, values):
+        positions = decoded.get(value)
+        if positions is None:
+            positions = decoded[value] = decode(value)
+            if positions and max(positions) >= MAX_POSITION:
+                return None
+        base = docnum << POSITION_BITS
+        if len(positions) == 1:
+            keys.append(base | positions[0])
+        else:
+            keys.extend(base | p for p in positions)
+    return keys
+
+
+class HotPostings:
+    """One segment's frequent terms, opened for reading (no file: no hot terms)."""
+
+    def __init__(self, directory: Path, segment_id: str):
+        self.path = Path(directory) / filename(segment_id)
+        self.terms: dict[str, dict[str, list]] = {}
+        self._occurrences_ok = False
+        self._base = 0
+        self._swap = False
+        try:
+            with open(self.path, "rb") as fh:
+                start = fh.read(8)
+                if start[:4] != MAGIC:
+                    raise ValueError(f"{self.path} is not a hot postings file")
+                (length,) = struct.unpack("<I", start[4:])
+                header = json.loads(fh.read(length))
+        except FileNotFoundError:
+            return
+        self.terms = header["terms"]
+        self._occurrences_ok = header.get("position_bits") == POSITION_BITS
+        self._swap = header["byteorder"] != sys.byteorder
+        self._base = 8 + length
+
+    def postings(self, fieldname: str, text: str) -> tuple[array, array | None] | None:
+        """(docnums within the segment, weights or None when all are 1), or None when not hot."""
+        entry = self.terms.get(fieldname, {}).get(text)
+        if entry is None:
+            return None
+        offset, count, has_weights, _ = entry
+        with open(self.path, "rb") as fh:
+            raw = os.pread(fh.fileno(), count * (8 if has_weights else 4), self._base + offset)
+        docnums = array("I")
+        docnums.frombytes(raw[: count * 4])
+        weights = None
+        if has_weights:
+            weights = array("f")
+            weights.frombytes(raw[count * 4:])
+        if self._swap:
+            docnums.byteswap()
+            if weights is not None:
+                weights.byteswap()
+        return docnums, weights
+
+    def occurrences(self, fieldname: str, text: str) -> array | None:
+        """Every occurrence of a frequent term as docnum << POSITION_BITS | position, or None."""
+        entry = self.terms.get(fieldname, {}).get(text)
+        if entry is None or entry[3] < 0 or not self._occurrences_ok:
+            return None
+        offset, count, has_weights, n = entry
+        start = self._base + offset + count * (8 if has_weights else 4)
+        with open(self.path, "rb") as fh:
+            raw = os.pread(fh.fileno(), n * 8, start)
+        keys = array("Q")
+        keys.frombytes(raw)
+        if self._swap:
+            keys.byteswap()
+        return keys
