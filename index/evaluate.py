@@ -128,7 +128,11 @@ def _evaluate(searcher, q: wq.Query, within: list[int] | None, hot: HotLookup | 
         parts = [part for part in parts if part]
         if len(parts) <= 1:
             return parts[0] if parts else {}
-        docs = list(set().union(*parts))
+        if within is not None and len(within) < max(map(len, parts)):
+            # Inside an And: only the documents still in the running count.
+            docs = [d for d in within if any(d in part for part in parts)]
+        else:
+            docs = list(set().union(*parts))
         return dict(zip(docs, map(sum, zip(*(map(part.get, docs, repeat(0.0)) for part in parts)))))
     if kind is wq.Phrase and q.slop == 1:
         return _phrase(searcher, q.fieldname, list(q.words), within, hot)
@@ -244,11 +248,13 @@ def _postings(searcher, fieldname: str, text: str, within: list[int] | None = No
         arrays = _hot(hot, reader, fieldname, text)
         if arrays is not None:
             docnums, weights = arrays
-            if within is not None and len(within) * 4 < len(docnums):
-                # A few allowed documents among many postings: look each one up
-                # (binary search in C) rather than building the whole dict.
-                _lookup(out, docnums, weights, within, offset, factor)
-                continue
+            if within is not None:
+                wanted = within[bisect_left(within, offset):bisect_left(within, offset + reader.doc_count_all())]
+                if len(wanted) * 4 < len(docnums):
+                    # A few allowed documents among many postings: look each one
+                    # up (binary search in C) rather than building the whole dict.
+                    _lookup(out, docnums, weights, wanted, offset, factor)
+                    continue
             ids = map(offset.__add__, docnums) if offset else docnums
             if weights is None:
                 out.update(dict.fromkeys(ids, factor))
@@ -269,13 +275,12 @@ def _postings(searcher, fieldname: str, text: str, within: list[int] | None = No
 
 def _lookup(out: dict[int, float], docnums: array, weights: array | None, within: list[int], offset: int,
             factor: float) -> None:
-    """Add the postings of the documents in `within` (global docnums) found in one segment's sorted `docnums`."""
-    n = len(docnums)
+    """Add the postings of the documents in `within` (global docnums, all in this
+    segment) found in the segment's sorted `docnums`."""
+    n, i = len(docnums), 0
     for d in within:
         local = d - offset
-        if local < 0:
-            continue
-        i = bisect_left(docnums, local)
+        i = bisect_left(docnums, local, i)
         if i == n:
             break
         if docnums[i] == local:

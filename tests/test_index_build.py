@@ -166,3 +166,29 @@ def test_the_gathering_writer_writes_the_segment_whoosh_writes(tmp_path):
     for ext in ("pst", "trm"):
         (a,), (b,) = ((tmp_path / name).glob(f"*.{ext}") for name in ("whoosh", "gathering"))
         assert a.read_bytes() == b.read_bytes(), ext
+
+
+def test_a_build_with_other_threads_running_starts_fresh_interpreters(tmp_path):
+    """`knead crawl` builds after Twisted's threads ran: no fork then (a lock held by another thread
+    would be copied locked), spawn; the index is the same."""
+    import threading
+
+    from index import build
+
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait, daemon=True)
+    waiter.start()
+    try:
+        assert build._process_context().get_start_method() == "spawn"
+        result = build_index(make_listings(40, seed=8), tmp_path / "spawned", workers=2)
+    finally:
+        stop.set()
+        waiter.join()
+    assert build._process_context().get_start_method() == "fork"
+    forked = build_index(make_listings(40, seed=8), tmp_path / "forked", workers=2)
+    assert len(open_generation(tmp_path / "spawned").index._segments()) == 2
+    for name in ("knead-listings.bin", "knead-facets.bin", "knead-coords.bin"):
+        assert (result.path / name).read_bytes() == (forked.path / name).read_bytes()
+    request = SearchRequest(query="pain", limit=None)
+    assert [r["id"] for r in search(tmp_path / "spawned", request).results] == [
+        r["id"] for r in search(tmp_path / "forked", request).results]
