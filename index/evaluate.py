@@ -51,6 +51,8 @@ def scored_matches(searcher, q: wq.Query, within: list[int] | None = None, hot: 
     outside it may be left out: posting blocks holding none of them are skipped.
     `hot` reads frequent terms from their arrays (index.hot) instead of Whoosh's blocks.
     """
+    if not searcher.doc_count_all():
+        return {}  # and no idf to compute: log(0)
     try:
         return _evaluate(searcher, q, within, hot)
     except _Unsupported:
