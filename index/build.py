@@ -44,13 +44,8 @@ from pathlib import Path
 import orjson
 
 from index import document, hot
+from index.store import COORDS, FACETS, LISTINGS, OFFSETS, WORDS, ZDICT
 
-COORDS = "knead-coords.bin"
-FACETS = "knead-facets.bin"
-WORDS = "knead-words.txt"
-LISTINGS = "knead-listings.bin"
-OFFSETS = "knead-offsets.bin"
-ZDICT = "knead-zdict.bin"
 
 # Below this many listings one process indexes everything: starting another
 # interpreter (~0.5 s with its imports) costs more than it saves.

@@ -46,7 +46,17 @@ def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     dp = p2 - p1
     dl = math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return miles_from_term(a)
+
+
+def miles_from_term(a: float) -> float:
+    """The distance in miles for haversine's intermediate term `a` (distance grows with it)."""
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
+
+
+def term_bound(radius_miles: float) -> float:
+    """The largest haversine term `a` of a point within `radius_miles` (up to rounding)."""
+    return math.sin(min(math.pi / 2, radius_miles / (2 * EARTH_RADIUS_MILES))) ** 2
 
 
 def valid_coordinates(lat: object, lon: object) -> bool:

@@ -144,16 +144,31 @@ class StemmedText(fields.TEXT):
 
 
 # Postings of filter-field values, per field instance: (id(field), value) -> postings.
-_VALUE_CACHE: dict[tuple[int, str | tuple[str]], tuple[tuple[bytes, int, float, bytes], ...]] = {}
+_VALUE_CACHE: dict[tuple[int, str], tuple[tuple[bytes, int, float, bytes], ...]] = {}
 
 
-class _RecurringValues:
+# Per field instance, the (weight, value) of a posting of one token: the same
+# for every token of a list (Whoosh takes list items as tokens, unanalysed).
+_TOKEN_POSTING: dict[int, tuple[float, bytes]] = {}
+
+
+class _OneTokenPostings:
+    def _token_posting(self) -> tuple[float, bytes]:
+        posting = _TOKEN_POSTING.get(id(self))
+        if posting is None:
+            ((_, _, weight, data),) = super().index(["x"])
+            posting = _TOKEN_POSTING[id(self)] = (weight, data)
+        return posting
+
+
+class _RecurringValues(_OneTokenPostings):
     """`index()` for a filter field whose values recur (a state, a list of ids,
-    a set of cells): each distinct value (a string) or item (of a list, which
-    Whoosh takes as tokens already split) analysed once, then its postings
-    reused. Whoosh's generator analyzers were a third of `add_document`.
-    Queries still go through the field's analyzer, unchanged. The cache is
-    module-level, not an attribute, because the schema is pickled into the index.
+    a set of cells): a string value's postings computed once and reused; a
+    list's items are tokens already (Whoosh does not analyse them), so each
+    item's posting is the item's bytes with the field's one-token weight and
+    value. Whoosh's generator analyzers were a third of `add_document`.
+    Queries still go through the field's analyzer, unchanged. The caches are
+    module-level, not attributes, because the schema is pickled into the index.
     """
 
     def index(self, value: Any, **kwargs: Any):
@@ -162,17 +177,15 @@ class _RecurringValues:
         if isinstance(value, str):
             return self._cached(value)
         if isinstance(value, list) and len(set(value)) == len(value):  # repeated items: Whoosh counts them
-            postings = []
-            for item in value:
-                postings += self._cached((item,))
-            return postings
+            weight, data = self._token_posting()
+            return [(item.encode("utf-8"), 1, weight, data) for item in value]
         return super().index(value)
 
-    def _cached(self, value: str | tuple[str]):
+    def _cached(self, value: str):
         key = (id(self), value)
         postings = _VALUE_CACHE.get(key)
         if postings is None:
-            postings = tuple(super().index(value if isinstance(value, str) else list(value)))
+            postings = tuple(super().index(value))
             if len(_VALUE_CACHE) < _LINE_CACHE_MAX:
                 _VALUE_CACHE[key] = postings
         return postings
@@ -186,10 +199,22 @@ class RecurringKeyword(_RecurringValues, fields.KEYWORD):
     """`KEYWORD` for value lists shared by many documents (ids, cells, languages)."""
 
 
+class UniqueID(_OneTokenPostings, fields.ID):
+    """`ID` for a value of its own per document (the listing id): the whole
+    string is the one token (IDTokenizer), so its posting is the string's
+    bytes with the field's one-token weight and value; nothing to cache."""
+
+    def index(self, value: Any, **kwargs: Any):
+        if kwargs or not isinstance(value, str) or not value:
+            return super().index(value, **kwargs)
+        weight, data = self._token_posting()
+        return [(value.encode("utf-8"), 1, weight, data)]
+
+
 def build_schema() -> fields.Schema:
     return fields.Schema(
         # The listing id ("amta:123"): exact lookups and de-duplication checks.
-        id=fields.ID(unique=True),
+        id=UniqueID(unique=True),
         # All free text in one field: name, business, credentials, bio,
         # conditions and the place (city, state code and name, ZIP). The
         # spellings of the listing's technique and insurance ids are not

