@@ -141,7 +141,7 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
         writer._finish()
     except BaseException:
         if not writer.is_closed:
-            writer.cancel()  # closes its files, removes its spilled runs, releases the lock
+            writer.cancel()  # closes its files and releases the lock
         raise
     _write_sidecars(path, parts, zdict, len(ordered), len(facet_ids))
     return {"facet_ids": list(facet_ids), "segments": len(segments)}
