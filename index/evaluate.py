@@ -67,34 +67,36 @@ def matching_docs(searcher, q: wq.Query, hot: HotLookup | None = None) -> set[in
         return None
 
 
-def _docs(searcher, q: wq.Query, hot: HotLookup | None) -> set[int]:
-    """The documents matching `q` (Terms, And, Or), no scores."""
+def _docs(searcher, q: wq.Query, hot: HotLookup | None, within: set[int] | None = None) -> set[int]:
+    """The documents matching `q` (Terms, And, Or), no scores; with `within`, only those in it.
+
+    An `And` passes what its smaller parts let through on to the larger ones,
+    which are then only checked against it (a set intersection with an array:
+    no set of the larger part is ever built).
+    """
     kind = type(q)
     if kind is wq.Term:
         docs: set[int] = set()
         for reader, offset in searcher.reader().leaf_readers():
             arrays = _hot(hot, reader, q.fieldname, q.text)
             if arrays is not None:
-                docs.update(map(offset.__add__, arrays[0]) if offset else arrays[0])
-                continue
-            m = _matcher(reader, q.fieldname, q.text)
-            for ids, _ in _blocks(m, offset) if m is not None else ():
-                if isinstance(ids, int):
-                    docs.add(ids)
-                else:
-                    docs.update(ids)
+                chunks = [map(offset.__add__, arrays[0]) if offset else arrays[0]]
+            else:
+                m = _matcher(reader, q.fieldname, q.text)
+                chunks = ((ids,) if isinstance(ids, int) else ids for ids, _ in _blocks(m, offset)) if m else ()
+            for ids in chunks:
+                docs.update(within.intersection(ids) if within is not None else ids)
         return docs
     if kind is wq.And and q.subqueries:
         reader = searcher.reader()
-        parts = sorted(q.subqueries, key=lambda sub: sub.estimate_size(reader))
-        docs = _docs(searcher, parts[0], hot)
-        for sub in parts[1:]:
+        docs = within
+        for sub in sorted(q.subqueries, key=lambda sub: sub.estimate_size(reader)):
+            docs = _docs(searcher, sub, hot, docs)
             if not docs:
                 break
-            docs &= _docs(searcher, sub, hot)
         return docs
     if kind is wq.Or:
-        return set().union(*(_docs(searcher, sub, hot) for sub in q.subqueries))
+        return set().union(*(_docs(searcher, sub, hot, within) for sub in q.subqueries))
     raise _Unsupported
 
 
