@@ -37,8 +37,8 @@ class _Unsupported(Exception):
 class HotLookup(Protocol):
     """Frequent terms read from plain arrays (index.hot); `store.Generation` is one."""
 
-    def hot_postings(self, segment_id: str, fieldname: str, text: str) -> tuple[array, array | None] | None:
-        """(docnums within the segment, weights or None when all are 1), or None."""
+    def hot_postings(self, segment_id: str, fieldname: str, text: str) -> tuple[array, array, array] | None:
+        """(docnums within the segment, the docnums whose weight is not 1, their weights), or None."""
 
     def hot_occurrences(self, segment_id: str, fieldname: str, text: str) -> array | None:
         """Occurrences as docnum << index.hot.POSITION_BITS | position, or None."""
@@ -251,19 +251,18 @@ def _postings(searcher, fieldname: str, text: str, within: list[int] | None = No
     for reader, offset in searcher.reader().leaf_readers():
         arrays = _hot(hot, reader, fieldname, text)
         if arrays is not None:
-            docnums, weights = arrays
+            docnums, heavy_docnums, heavy_weights = arrays
             if within is not None:
                 wanted = within[bisect_left(within, offset):bisect_left(within, offset + reader.doc_count_all())]
                 if len(wanted) * 4 < len(docnums):
                     # A few allowed documents among many postings: look each one
                     # up (binary search in C) rather than building the whole dict.
-                    _lookup(out, docnums, weights, wanted, offset, factor)
+                    _lookup(out, docnums, dict(zip(heavy_docnums, heavy_weights)), wanted, offset, factor)
                     continue
-            ids = map(offset.__add__, docnums) if offset else docnums
-            if weights is None:
-                out.update(dict.fromkeys(ids, factor))
-            else:
-                out.update(zip(ids, map(scale, weights)))
+            shift = offset.__add__
+            # Weight 1 for all (factor x 1.0 is factor exactly), then the others.
+            out.update(dict.fromkeys(map(shift, docnums) if offset else docnums, factor))
+            out.update(zip(map(shift, heavy_docnums) if offset else heavy_docnums, map(scale, heavy_weights)))
             continue
         m = _matcher(reader, fieldname, text)
         if m is None:
@@ -277,10 +276,10 @@ def _postings(searcher, fieldname: str, text: str, within: list[int] | None = No
     return out
 
 
-def _lookup(out: dict[int, float], docnums: array, weights: array | None, within: list[int], offset: int,
+def _lookup(out: dict[int, float], docnums: array, heavy: dict[int, float], within: list[int], offset: int,
             factor: float) -> None:
     """Add the postings of the documents in `within` (global docnums, all in this
-    segment) found in the segment's sorted `docnums`."""
+    segment) found in the segment's sorted `docnums` (`heavy`: the weights that are not 1)."""
     n, i = len(docnums), 0
     for d in within:
         local = d - offset
@@ -288,7 +287,7 @@ def _lookup(out: dict[int, float], docnums: array, weights: array | None, within
         if i == n:
             break
         if docnums[i] == local:
-            out[d] = factor if weights is None else weights[i] * factor
+            out[d] = factor * heavy.get(local, 1.0)
 
 
 def _positions(searcher, fieldname: str, text: str, docs: set[int], shift: int,
