@@ -243,6 +243,13 @@ def facet_bits(listing: Mapping[str, Any], bit_of: Mapping[str, int]) -> list[in
     return bits
 
 
+def mark(bitmap: bytearray, docnums: Iterable[int]) -> bytearray:
+    """Set the bits of `docnums` in `bitmap` (bit d of byte d // 8, little-endian order); returns it."""
+    for d in docnums:
+        bitmap[d >> 3] |= 1 << (d & 7)
+    return bitmap
+
+
 def spelling_words(listing: Mapping[str, Any]) -> set[str]:
     """Unstemmed words a suggestion may offer: names, business, city, conditions.
 

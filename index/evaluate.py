@@ -5,8 +5,9 @@ tree of intersection matchers, each step a few Python calls per candidate,
 and a phrase adds a span matcher on top. For a common word that is most of a
 search. `scored_matches` evaluates the shapes the query parser produces for
 plain text (terms, phrases, `And`, unscaled `Or`, as `index.synonyms` expands
-them) on whole posting lists instead: each list read a block at a time into
-a dict (docnum -> weight), `And` as dict-key intersection, `Or` as a merge,
+them) on whole posting lists instead: each list read into a dict (docnum ->
+weight), from its plain arrays for a frequent term (index.hot), else a
+Whoosh block at a time; `And` as dict-key intersection, `Or` as a merge,
 phrases checked by position only on the documents that have every word.
 Scores are Whoosh's: TF-IDF per term (weight x idf), summed over the terms
 of an `And`, over the matching branches of an `Or`, and over the words of a
@@ -22,7 +23,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, repeat
-from operator import rshift, sub
+import operator
 from typing import Protocol
 
 from whoosh import query as wq
@@ -83,7 +84,7 @@ def _docs(searcher, q: wq.Query, hot: HotLookup | None, within: set[int] | None 
                 chunks = [map(offset.__add__, arrays[0]) if offset else arrays[0]]
             else:
                 m = _matcher(reader, q.fieldname, q.text)
-                chunks = ((ids,) if isinstance(ids, int) else ids for ids, _ in _blocks(m, offset)) if m else ()
+                chunks = ((ids,) if isinstance(ids, int) else ids for ids, _ in _blocks(m, offset)) if m is not None else ()
             for ids in chunks:
                 docs.update(within.intersection(ids) if within is not None else ids)
         return docs
@@ -183,8 +184,8 @@ def _phrase_from_occurrences(searcher, fieldname: str, words: list[str], hot: Ho
         keys = [hot.hot_occurrences(segment.segment_id(), fieldname, word) for word in words]
         if any(k is None for k in keys):
             return None
-        starts = set(keys[0]).intersection(*(map(sub, k, repeat(i)) for i, k in enumerate(keys) if i))
-        found.update(map(offset.__add__, map(rshift, starts, repeat(POSITION_BITS))))
+        starts = set(keys[0]).intersection(*(map(operator.sub, k, repeat(i)) for i, k in enumerate(keys) if i))
+        found.update(map(offset.__add__, map(operator.rshift, starts, repeat(POSITION_BITS))))
     return found
 
 

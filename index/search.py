@@ -19,8 +19,8 @@ How a search runs (each step chosen to keep per-query work small):
 4. With query text, one scoring pass over every match scores them (and gives
    the set of step 3), a posting list at a time (index.evaluate), frequent
    terms read from plain arrays (index.hot); without, no scoring at all.
-   Only the page is put in order (a heap over relevance, distance or the
-   document number, which is the name order) and loaded.
+   The matches are put in order (by relevance, distance or document number,
+   which is the name order; ties in name order) and only the page is loaded.
 
 One fresh searcher per search, always in `with`; never `Searcher.refresh()`.
 """
@@ -320,10 +320,7 @@ def facet_counts(gen: Generation, docs: list[int]) -> dict[str, dict[str, int]]:
     else:
         # The matches as the bits of one int, then an AND and a popcount per
         # facet: the per-match work is one loop, not one per facet.
-        bits = bytearray((n + 7) // 8)
-        for d in docs:
-            bits[d >> 3] |= 1 << (d & 7)
-        matches = int.from_bytes(bits, "little")
+        matches = int.from_bytes(document.mark(bytearray((n + 7) // 8), docs), "little")
         counts = [(bitmap & matches).bit_count() for bitmap in bitmaps]
     out: dict[str, dict[str, int]] = {"techniques": {}, "insurance": {}}
     for count, fid in sorted(((c, fid) for c, fid in zip(counts, ids) if c), key=lambda item: (-item[0], item[1])):
