@@ -13,10 +13,35 @@ from urllib.parse import urlsplit
 
 import click
 
-from index.datadir import DataDir
+from index.records.datadir import DataDir
 
-SOURCES = ("amta",)
 SAMPLE_SIZE = 1200
+
+
+class SourceName(click.ParamType):
+    """A spider name, as Scrapy's spider loader finds them (read only when a source is given:
+    the loader imports Scrapy and every spider module)."""
+
+    name = "SOURCE"
+
+    def get_metavar(self, param, ctx):
+        # Only for `knead crawl`'s own help and usage lines, which may load Scrapy.
+        from spiders.run import source_names
+
+        return f"[{'|'.join(source_names())}]"
+
+    def convert(self, value, param, ctx):
+        from spiders.run import source_names
+
+        names = source_names()
+        key = str(value).strip().casefold()
+        if key in names:
+            return key
+        import difflib
+
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else f" (sources: {', '.join(names)})"
+        raise click.BadParameter(f"Unknown source {value!r}{hint}", ctx=ctx, param_hint="'SOURCE'")
 
 
 class HttpUrl(click.ParamType):
@@ -32,7 +57,7 @@ class HttpUrl(click.ParamType):
 
 
 @click.command()
-@click.argument("source", required=False, type=click.Choice(SOURCES, case_sensitive=False))
+@click.argument("source", required=False, type=SourceName())
 @click.option("--start-url", "start_urls", multiple=True, type=HttpUrl(), help="A results page (or the JSON API) to start from; repeat for several.")
 @click.option("--delay", type=click.FloatRange(min=0), default=None, help="Seconds between requests to a domain (default 1, AutoThrottle on; 0 for the sample directory).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=None, help="Requests in flight per domain (default 1; 8 for the sample directory).")
@@ -62,7 +87,7 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
     if source is not None and not start_urls:
         raise click.UsageError(f"`knead crawl {source}` needs at least one --start-url.")
 
-    from index.crawllock import CrawlLock, CrawlRunning
+    from index.records.lock import CrawlLock, CrawlRunning
     from spiders.run import run_crawl  # Scrapy loads here, not at start-up
 
     with ExitStack() as stack:
@@ -72,7 +97,10 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
             raise click.ClickException(f"{exc} Wait for it to finish, or stop it first.") from None
         resume_id = _crawl_to_resume(data_dir, source or "amta") if resume else None
         if source is None:
-            from spiders.sample_site.process import SampleSiteDidNotStart, serve_in_child
+            from spiders.sample_site.process import (
+                SampleSiteDidNotStart,
+                serve_in_child,
+            )
 
             try:
                 url = stack.enter_context(serve_in_child(sample_size))
@@ -100,13 +128,11 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
         _print_summary(report)
         if report.listings_stored == 0 and not report.stats.get("knead/resume_skipped"):
             raise click.ClickException("The crawl stored no listings; the index was left as it was.")
-        published = publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days)
-    if published and not no_index:
-        _rebuild_index(data_dir)
+        publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days, rebuild=not no_index)
 
 
 def _crawl_to_resume(data_dir: DataDir, source: str) -> int:
-    from index.records import INTERRUPTED, RUNNING, RecordStore
+    from index.records.store import INTERRUPTED, RUNNING, RecordStore
 
     # We hold the crawl lock, so a crawl still marked running died without closing.
     with RecordStore(data_dir.records_path) as store:
@@ -116,41 +142,35 @@ def _crawl_to_resume(data_dir: DataDir, source: str) -> int:
     return int(last[-1]["id"])
 
 
-def publish(data_dir: DataDir, report, *, accept_drop: bool, stale_days: float | None) -> bool:
-    """Publish a finished crawl that passes the gate; otherwise say why and exit non-zero."""
-    from index import gate
-    from index.records import FINISHED, HELD, PUBLISHED, RecordStore
+def publish(data_dir: DataDir, report, *, accept_drop: bool, stale_days: float | None, rebuild: bool):
+    """Publish a finished crawl that passes the gate (index.records.publish); otherwise say why and exit non-zero."""
+    from index.records.publish import CrawlHeld, CrawlNotFinished, publish_crawl
+    from index.search.generations import BuildError
 
-    with RecordStore(data_dir.records_path) as store:
-        crawl_row = store.crawl(report.crawl_id)
-        status = crawl_row["status"]
-        complete = status == FINISHED
-        if status not in (FINISHED, "closespider_itemcount"):
-            raise click.ClickException(
-                f"The crawl did not finish ({status}); nothing was published and the index was left as it was. "
-                "`knead crawl --resume` continues it."
-            )
-        found, rates = gate.field_rates(store.staged_listings(report.crawl_id))
-        previous = store.last_crawl(crawl_row["source"], (PUBLISHED,), scope=crawl_row["scope"])
-        reasons = gate.check(
-            found=found, rates=rates, pages=report.pages_fetched, failed=report.failed_count,
-            previous=previous["counts"] if previous and complete else None,
-            policy=gate.GatePolicy(accept_drop=accept_drop),
-        )
-        if reasons:
-            store.set_crawl(report.crawl_id, status=HELD, gate={"reasons": reasons, "found": found, "rates": rates})
-            raise click.ClickException(
-                "The crawl was not published; the index people search was left as it was:\n  - "
-                + "\n  - ".join(reasons)
-                + "\nIts listings stay in the store for inspection (`knead status`)."
-            )
-        counts = store.publish_crawl(report.crawl_id, complete=complete, stale_days=stale_days)
-        store.set_crawl(report.crawl_id, counts={**counts, "rates": rates, "failed": report.failed_count, "pages": report.pages_fetched})
+    try:
+        outcome = publish_crawl(data_dir, report.crawl_id, pages=report.pages_fetched, failed=report.failed_count,
+                                accept_drop=accept_drop, stale_days=stale_days, rebuild=rebuild)
+    except CrawlNotFinished as exc:
+        raise click.ClickException(
+            f"The crawl did not finish ({exc.status}); nothing was published and the index was left as it was. "
+            "`knead crawl --resume` continues it."
+        ) from None
+    except CrawlHeld as exc:
+        raise click.ClickException(
+            "The crawl was not published; the index people search was left as it was:\n  - "
+            + "\n  - ".join(exc.reasons)
+            + "\nIts listings stay in the store for inspection (`knead status`)."
+        ) from None
+    except BuildError as exc:
+        raise click.ClickException(f"The crawl was published to the store of record, but {exc}") from None
+    counts = outcome.counts
     click.echo(
         f"Published: {counts['found']} found, {counts['new']} new, {counts['changed']} changed, "
         f"{counts['gone']} gone" + (f", {counts['dropped']} dropped after {stale_days:g} days stale" if counts["dropped"] else "")
     )
-    return True
+    if outcome.index is not None:
+        result = outcome.index
+        click.echo(f"Index rebuilt: {result.doc_count} listings, generation {result.generation} ({result.seconds:.1f} s)")
 
 
 def _progress():
@@ -205,10 +225,3 @@ def _print_summary(report) -> None:
         more = f", ... {len(values) - 10} more" if len(values) > 10 else ""
         lines.append(f"  unmapped {kind} values: {sum(values.values())}: {shown}{more}")
     click.echo("\n".join(lines))
-
-
-def _rebuild_index(data_dir: DataDir) -> None:
-    from search_cli.search import rebuild_index
-
-    result = rebuild_index(data_dir)
-    click.echo(f"Index rebuilt: {result.doc_count} listings, generation {result.generation} ({result.seconds:.1f} s)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from index.datadir import DataDir
+from index.records.datadir import DataDir
 from search_cli import options
 from search_cli.output import echo_err, resolve_format
 from search_cli.search import run_search, to_export, write_file_format

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from index.datadir import ENV_VAR, DataDir
+from index.records.datadir import ENV_VAR, DataDir
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import click
 
-from index import vocabulary
-from index.states import STATES, state_code
+from index.model import vocabulary
+from index.model.states import STATES, state_code
 
 
 def _did_you_mean(options: list[str]) -> str:
@@ -59,8 +59,8 @@ class NearType(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, tuple):
             return value
-        from index.datadir import DataDir
-        from index.geo import resolve_near
+        from index.geo.places import resolve_near
+        from index.records.datadir import DataDir
 
         data_dir = ctx.find_object(DataDir) if ctx is not None else None
         try:
@@ -164,7 +164,8 @@ class SearchFilters:
 
     def request(self, limit: int | None):
         """The `SearchRequest` for these filters (at most `limit` results; None: every match)."""
-        from index.search import DEFAULT_RADIUS_MILES, SearchRequest
+        from index.geo.places import DEFAULT_RADIUS_MILES
+        from index.search.engine import SearchRequest
 
         if self.radius is not None and self.near is None:
             raise click.UsageError("--radius needs --near.")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from index.datadir import DataDir
+from index.records.datadir import DataDir
 from search_cli import options
 from search_cli.output import (
     echo_err,
@@ -45,9 +45,9 @@ def search_formats() -> tuple[str, ...]:
 def run_search(data_dir: DataDir, request):
     """Run `request`; library errors become click errors, and an empty or relaxed
     text search is explained on stderr. Shared by `knead search` and `knead export`."""
-    from index.search import QueryError
-    from index.search import search as index_search
-    from index.store import IndexMissing, IndexOutdated
+    from index.search.engine import search as index_search
+    from index.search.generations import IndexMissing, IndexOutdated
+    from index.search.query import QueryError
 
     try:
         result = index_search(data_dir.index_root, request)
@@ -127,7 +127,7 @@ def search(ctx, filters: options.SearchFilters, limit, all_, fmt, output):
 
 def _shown_query(query: str | None) -> str | None:
     """The query as searched (cleaned and bounded), None when there is none."""
-    from index.search import clean_query
+    from index.search.query import clean_query
 
     return clean_query(query) or None
 
@@ -174,26 +174,19 @@ def _table(console, result, near, request) -> None:
             console.print(f"{title}: {shown}{more}")
 
 
-def rebuild_index(data_dir: DataDir):
-    """Build a new index generation from the store of record; a failed build is a clear
-    error (the previous generation keeps serving). Shared by `knead reindex` and `knead crawl`."""
-    from index.records import RecordStore
-    from index.store import BuildError, build_index
-
-    if not Path(data_dir.records_path).exists():
-        raise click.ClickException(f"Nothing crawled yet in {data_dir.root}: run `knead crawl` first.")
-    try:
-        with RecordStore(data_dir.records_path) as store:
-            return build_index(store.listings(), data_dir.index_root)
-    except BuildError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 @click.command("reindex")
 @click.pass_obj
 def reindex(data_dir: DataDir) -> None:
     """Rebuild the search index from the store of record (no crawling)."""
-    result = rebuild_index(data_dir)
+    from index.records.publish import NothingCrawled, rebuild_index
+    from index.search.generations import BuildError
+
+    try:
+        result = rebuild_index(data_dir)
+    except NothingCrawled as exc:
+        raise click.ClickException(f"{exc}: run `knead crawl` first.") from None
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from None
     skipped = f", {result.skipped} skipped" if result.skipped else ""
     click.echo(f"Indexed {result.doc_count} listings{skipped}: generation {result.generation} ({result.seconds:.1f} s)")
 
@@ -203,7 +196,7 @@ def reindex(data_dir: DataDir) -> None:
 @output_options
 def vocab(kind: str, fmt: str | None, output: Path | None) -> None:
     """List the technique or insurance ids, their labels and spellings."""
-    from index import vocabulary
+    from index.model import vocabulary
 
     table = vocabulary.TECHNIQUES if kind == "techniques" else vocabulary.INSURANCES
     rows = [{"id": t.id, "label": t.label, "spellings": list(t.spellings), **({"group": t.group} if t.group else {})}

@@ -7,14 +7,14 @@ import sys
 
 import click
 
-from index.datadir import DataDir
+from index.records.datadir import DataDir
 
 
 def status_report(data_dir: DataDir) -> dict:
     """Per source: listings, last published crawl and its counts, the latest crawl if it was not
     published; and the index generation being served."""
-    from index.records import PUBLISHED, RecordStore
-    from index.store import IndexMissing, current_generation
+    from index.records.store import PUBLISHED, RecordStore
+    from index.search.generations import IndexMissing, current_generation
 
     try:
         generation = current_generation(data_dir.index_root)
@@ -70,8 +70,8 @@ def status(data_dir: DataDir, fmt: str | None) -> None:
 @click.pass_obj
 def rollback(data_dir: DataDir) -> None:
     """Serve the previous index generation again (after a bad publish)."""
-    from index.store import IndexMissing, current_generation
-    from index.store import rollback as rollback_index
+    from index.search.generations import IndexMissing, current_generation
+    from index.search.generations import rollback as rollback_index
 
     try:
         before = current_generation(data_dir.index_root)

@@ -5,7 +5,8 @@ in (as here), which a killed crawl can leave unreadable; its filesystem
 storage writes six files per page (600,000 at a national crawl). One SQLite
 file in WAL mode survives kills, holds bodies compressed, and never pickles.
 A cache file that cannot be opened is removed and started afresh: it is only
-a cache.
+a cache. It lives in the data directory (`httpcache/`) unless HTTPCACHE_DIR
+is set explicitly.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from typing import Any
 
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.project import data_path
+
+from index.records.datadir import DataDir
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS pages (key TEXT PRIMARY KEY, stored REAL, meta TEXT, body BLOB)"
 
@@ -34,7 +38,11 @@ def _compress(body: bytes) -> bytes:
 
 class SqliteCacheStorage:
     def __init__(self, settings: Any):
-        self.cachedir = Path(data_path(settings["HTTPCACHE_DIR"], createdir=True))
+        if settings.getpriority("HTTPCACHE_DIR") > SETTINGS_PRIORITIES["default"]:
+            self.cachedir = Path(data_path(settings["HTTPCACHE_DIR"], createdir=True))
+        else:  # beside the store of record, not in a `.scrapy/` folder of the working directory
+            self.cachedir = DataDir.resolve(settings.get("KNEAD_DATA_DIR")).ensure().root / "httpcache"
+            self.cachedir.mkdir(exist_ok=True)
         self.expiration_secs = settings.getint("HTTPCACHE_EXPIRATION_SECS")
         self.db: sqlite3.Connection | None = None
         self._pending = 0

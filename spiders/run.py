@@ -18,6 +18,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.spiderloader import get_spider_loader
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -98,6 +99,18 @@ class CrawlReport:
         return self._prefixed("listings/field/")
 
 
+def project_settings() -> Settings:
+    """knead's Scrapy settings (spiders/settings.py), as `scrapy crawl` from the repository root reads them."""
+    settings = Settings()
+    settings.setmodule("spiders.settings", priority="project")
+    return settings
+
+
+def source_names() -> list[str]:
+    """The spiders Scrapy's spider loader finds in SPIDER_MODULES: the sources `knead crawl` takes."""
+    return sorted(get_spider_loader(project_settings()).list())
+
+
 def crawl_settings(
     *,
     data_dir: Path | str | None,
@@ -112,9 +125,9 @@ def crawl_settings(
     """knead's project settings with this run's overrides applied."""
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
-    overrides: dict[str, Any] = {"KNEAD_DATA_DIR": str(data_dir) if data_dir else None, "LOG_LEVEL": log_level}
-    if data_dir:
-        overrides["HTTPCACHE_DIR"] = str(Path(data_dir) / "httpcache")
+    # KNEAD_PUBLISH off: `knead crawl` publishes once the crawl process is done (index.records.publish).
+    overrides: dict[str, Any] = {"KNEAD_DATA_DIR": str(data_dir) if data_dir else None, "LOG_LEVEL": log_level,
+                                 "KNEAD_PUBLISH": False}
     if not http_cache:
         overrides["HTTPCACHE_ENABLED"] = False
     if delay is not None:

@@ -17,7 +17,9 @@ ROBOTSTXT_OBEY = True
 # At least one second between requests to a domain, AutoThrottle slows further
 # when the server does; one request at a time per domain.
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = False
+# No random variation: the delay is a floor we promise, not an average
+# (replaces RANDOMIZE_DOWNLOAD_DELAY, deprecated in Scrapy 2.19).
+DOWNLOAD_DELAY_JITTER = 0
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -39,24 +41,24 @@ EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 DOWNLOADER_MIDDLEWARES = {
     # Only the start URLs' hosts, even for dont_filter requests, and every refusal counted.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "spiders.middlewares.hosts.HostAllowListMiddleware": 50,
+    "spiders.middlewares.allowlist.HostAllowListMiddleware": 50,
     # --resume: profiles the interrupted crawl already staged are not fetched again.
-    "spiders.resume.ResumeMiddleware": 60,
+    "spiders.middlewares.resume.ResumeMiddleware": 60,
     # robots.txt that answers 5xx or cannot be fetched disallows all (RFC 9309).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "spiders.middlewares.robots.StrictRobotsTxtMiddleware": 100,
     # Just outside the retry middleware (550): sees only what retries gave up on.
-    "spiders.middlewares.retry.FailureLogMiddleware": 540,
+    "spiders.middlewares.failures.FailureLogMiddleware": 540,
     # Scrapy retries at once and ignores Retry-After: wait, and pause the host.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.retry.BackoffRetryMiddleware": 550,
     # After decompression: a page labelled with the wrong charset is read in its real one.
-    "spiders.middlewares.content.CharsetMiddleware": 585,
+    "spiders.middlewares.charset.CharsetMiddleware": 585,
     # Scrapy drops a decompression bomb silently: count it as failed.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
-    "spiders.middlewares.content.CountedHttpCompressionMiddleware": 590,
+    "spiders.middlewares.compression.CountedHttpCompressionMiddleware": 590,
     # Just inside RedirectMiddleware (600): refuse loops, other hosts and schemes first.
-    "spiders.middlewares.hosts.RedirectGuardMiddleware": 610,
+    "spiders.middlewares.redirects.RedirectGuardMiddleware": 610,
 }
 
 # -- retries ------------------------------------------------------------------
@@ -114,6 +116,12 @@ DEFAULT_REQUEST_HEADERS = {
 KNEAD_DATA_DIR = None
 # Set by `knead crawl --resume`: the interrupted crawl to continue (0: a new crawl).
 KNEAD_RESUME_CRAWL_ID = 0
+# A crawl that ends is published by the store pipeline (gate, merge, index), so
+# a plain `scrapy crawl` does what `knead crawl` does; `knead crawl` turns this
+# off and publishes itself, to report in its own words.
+KNEAD_PUBLISH = True
+# Listings that complete crawls have not found for this many days are dropped.
+KNEAD_STALE_DAYS = 90.0
 
 # -- housekeeping -------------------------------------------------------------
 LOG_LEVEL = "INFO"

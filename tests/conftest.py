@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from index.datadir import DataDir
-from index.listing import TherapistListing
-from index.records import RecordStore
+from index.model.listing import TherapistListing
+from index.records.datadir import DataDir
+from index.records.store import RecordStore
 
 # (ZIP, city, state): clusters a few miles apart and far apart.
 PLACES = (
@@ -102,7 +102,7 @@ def store_listings(data_dir: DataDir, listings: list[dict]) -> list[dict]:
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory) -> tuple[DataDir, list[dict]]:
     """A built index of 400 synthetic listings (read-only: do not rebuild it)."""
-    from index.store import build_index
+    from index.search.generations import build_index
 
     data_dir = DataDir(tmp_path_factory.mktemp("corpus")).ensure()
     stored = store_listings(data_dir, make_listings(400, seed=3))

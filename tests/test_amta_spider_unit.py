@@ -14,7 +14,7 @@ import scrapy
 from scrapy.http import HtmlResponse, JsonRequest, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
-from index.listing import TherapistListing
+from index.model.listing import TherapistListing
 from spiders.directories import amta as amta_module
 from spiders.directories.amta import AmtaSpider
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from knead_proc import run_knead
 
-from index.records import RecordStore
+from index.records.store import RecordStore
 from spiders.sample_site import SampleSite
 
 SIZE = 1200

@@ -20,10 +20,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import store_listings
 
-from index.datadir import DataDir
-from index.listing import TherapistListing
-from index.records import RecordStore
-from index.store import build_index
+from index.model.listing import TherapistListing
+from index.records.datadir import DataDir
+from index.records.store import RecordStore
+from index.search.generations import build_index
 from search_cli.main import cli
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

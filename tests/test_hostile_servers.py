@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from index.records import RecordStore
+from index.records.store import RecordStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 from faultserver import PER_PAGE, FaultServer, profile_html

@@ -1,14 +1,14 @@
-"""index.build: a build split over processes answers every search exactly as a one-process build."""
+"""index.search.build: a build split over processes answers every search exactly as a one-process build."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import make_listings, store_listings
 
-from index import document
-from index.datadir import DataDir
-from index.search import SearchRequest, search
-from index.store import BuildError, build_index, open_generation
+from index.records.datadir import DataDir
+from index.search import document
+from index.search.engine import SearchRequest, search
+from index.search.generations import BuildError, build_index, open_generation
 
 HARTFORD = (41.7672, -72.676)
 
@@ -35,9 +35,9 @@ REQUESTS = [
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     """The same 400 listings built in one process without hot postings (400
-    listings have no term with index.hot.HOT_MIN postings), in three with
+    listings have no term with index.search.whoosh_private.hot.HOT_MIN postings), in three with
     them (every term with 10 postings is hot), and in one with them."""
-    from index import hot
+    from index.search.whoosh_private import hot
 
     listings = make_listings(400, seed=3)
     roots = {}
@@ -73,7 +73,7 @@ def test_every_search_answers_the_same_from_segments_and_hot_postings(builds, re
 
 
 def test_hot_postings_hold_the_frequent_terms_of_each_segment(builds):
-    from index.hot import POSITION_BITS, HotPostings
+    from index.search.whoosh_private.hot import POSITION_BITS, HotPostings
 
     gen = open_generation(builds["three"])
     with gen.index.searcher() as searcher:
@@ -109,7 +109,7 @@ def test_a_hot_postings_file_of_another_format_is_ignored(tmp_path):
     """Searches then read every term from Whoosh: the same answers, never garbage."""
     import json
 
-    from index import hot
+    from index.search.whoosh_private import hot
 
     root = tmp_path / "index"
     with pytest.MonkeyPatch.context() as patch:
@@ -131,7 +131,7 @@ def test_a_hot_postings_file_of_another_format_is_ignored(tmp_path):
 
 def test_a_failure_in_a_child_process_fails_the_whole_build(tmp_path):
     """The part a child indexes fails: the build raises (it never publishes a partial index)."""
-    from index.build import write_generation
+    from index.search.build import write_generation
 
     ordered = [document.dumps(document.clean_listing(x)) for x in make_listings(40, seed=4)]
     ordered[30] = b"{not json"  # in the second half: the child's part
@@ -145,7 +145,7 @@ def test_a_failure_in_a_child_process_fails_the_whole_build(tmp_path):
 
 
 def test_a_failed_build_keeps_the_previous_index(tmp_path, monkeypatch):
-    from index import build
+    from index.search import build
 
     root = tmp_path / "index"
     build_index(make_listings(10, seed=4), root)
@@ -157,13 +157,13 @@ def test_a_failed_build_keeps_the_previous_index(tmp_path, monkeypatch):
 
 
 def test_the_gathering_writer_writes_the_segment_whoosh_writes(tmp_path):
-    """Same documents through Whoosh's SegmentWriter and index.writer: the same
+    """Same documents through Whoosh's SegmentWriter and index.search.whoosh_private.writer: the same
     terms, postings (blocks of 128 included) and files, byte for byte."""
     from whoosh import index as whoosh_index
     from whoosh.writing import SegmentWriter
 
-    from index.schema import SCHEMA
-    from index.writer import GatheringWriter
+    from index.search.schema import SCHEMA
+    from index.search.whoosh_private.writer import GatheringWriter
 
     docs = []
     for listing in make_listings(700, seed=5):  # "massag" and the "any" cell span several blocks
@@ -202,7 +202,7 @@ def test_a_build_with_other_threads_running_starts_fresh_interpreters(tmp_path):
     would be copied locked), spawn; the index is the same."""
     import threading
 
-    from index import build
+    from index.search import build
 
     stop = threading.Event()
     waiter = threading.Thread(target=stop.wait, daemon=True)

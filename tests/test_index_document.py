@@ -1,4 +1,4 @@
-"""index.document: cleaning and the listing -> document mapping."""
+"""index.search.document: cleaning and the listing -> document mapping."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from index import document
-from index.listing import FIELD_NAMES
+from index.model import text
+from index.model.listing import FIELD_NAMES
+from index.search import document
 
 
 def test_clean_listing_types_and_bounds():
@@ -19,7 +20,7 @@ def test_clean_listing_types_and_bounds():
     assert out["id"] == "amta:1" and out["name"] == "Jane  Doe" and out["credentials"] == ["LMT", "5"]
     assert out["lat"] is None and out["lon"] is None and out["state"] == "CT"
     assert out["techniques"] == ["swedish"] and out["accepts_insurance"] is None
-    assert len(out["bio"]) == document.MAX_BIO and out["conditions"] == ["x"]
+    assert len(out["bio"]) == text.MAX_BIO and out["conditions"] == ["x"]
 
 
 @pytest.mark.parametrize("bad", [{}, {"id": None}, {"id": "  "}, [], "x"])
@@ -51,7 +52,7 @@ def test_stemmed_text_indexes_exactly_as_plain_text():
     from conftest import make_listings
     from whoosh import fields
 
-    from index.schema import ANALYZER, SCHEMA, StemmedText
+    from index.search.schema import ANALYZER, SCHEMA, StemmedText
 
     plain = fields.TEXT(analyzer=ANALYZER, phrase=True)
     texts = [document.to_document(document.clean_listing(l))["text"] for l in make_listings(200, seed=11)]
@@ -75,7 +76,7 @@ def test_recurring_value_fields_index_exactly_as_plain_fields():
     """The filter fields' cached `index()` yields the plain fields' postings, cold and cached."""
     from whoosh import fields
 
-    from index.schema import SCHEMA, RecurringID, RecurringKeyword, UniqueID
+    from index.search.schema import SCHEMA, RecurringID, RecurringKeyword, UniqueID
 
     plain = {"id": fields.ID(), "kw": fields.KEYWORD(), "kwc": fields.KEYWORD(commas=True)}
     assert isinstance(SCHEMA["id"], UniqueID)

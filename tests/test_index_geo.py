@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from index import geo
+from index.geo import cells, distance
+from index.geo import places as geo
 
 
 def test_resolve_zip_city_and_latlon():
@@ -33,8 +34,8 @@ def test_resolve_errors(value, message):
 
 def test_haversine_known_distance():
     # Hartford to Boston, about 92 miles as the crow flies.
-    assert geo.haversine_miles(41.7672, -72.676, 42.3601, -71.0589) == pytest.approx(92.5, abs=0.5)
-    assert geo.haversine_miles(10, 10, 10, 10) == 0
+    assert distance.haversine_miles(41.7672, -72.676, 42.3601, -71.0589) == pytest.approx(92.5, abs=0.5)
+    assert distance.haversine_miles(10, 10, 10, 10) == 0
 
 
 @pytest.mark.parametrize("radius", [0.5, 3, 10, 25, 60, 150, 400, 900, 2500])
@@ -42,12 +43,12 @@ def test_covering_cells_contain_every_point_within_radius(radius):
     rng = random.Random(radius)
     for _ in range(40):
         lat0, lon0 = rng.uniform(20, 65), rng.uniform(-160, -65)
-        cover = set(geo.covering_cells(lat0, lon0, radius))
-        assert len(cover) <= geo.MAX_COVER_CELLS
+        cover = set(cells.covering_cells(lat0, lon0, radius))
+        assert len(cover) <= cells.MAX_COVER_CELLS
         for _ in range(40):
             # a random point inside the circle
             bearing, dist = rng.uniform(0, 2 * math.pi), radius * math.sqrt(rng.random()) * 0.999
-            lat = lat0 + dist / geo.MILES_PER_DEGREE_LAT * math.cos(bearing)
-            lon = lon0 + dist / (geo.MILES_PER_DEGREE_LAT * math.cos(math.radians(lat))) * math.sin(bearing)
-            if geo.haversine_miles(lat0, lon0, lat, lon) <= radius:
-                assert cover & set(geo.cell_terms(lat, lon))
+            lat = lat0 + dist / distance.MILES_PER_DEGREE_LAT * math.cos(bearing)
+            lon = lon0 + dist / (distance.MILES_PER_DEGREE_LAT * math.cos(math.radians(lat))) * math.sin(bearing)
+            if distance.haversine_miles(lat0, lon0, lat, lon) <= radius:
+                assert cover & set(cells.cell_terms(lat, lon))

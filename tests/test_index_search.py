@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
-from index import vocabulary
-from index.geo import haversine_miles
-from index.search import SearchRequest, clean_query, search
-from index.store import IndexMissing
+from index.geo.distance import haversine_miles
+from index.model import vocabulary
+from index.search.engine import SearchRequest, search
+from index.search.generations import IndexMissing
+from index.search.query import clean_query
 
 HARTFORD = (41.7672, -72.676)  # ZIP 06103
 SEATTLE = (47.6114, -122.3305)
@@ -228,7 +228,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("query", HOSTILE, ids=lambda q: repr(q[:20]))
 def test_hostile_queries_return_or_raise_query_error(corpus, query):
-    from index.search import QueryError
+    from index.search.query import QueryError
 
     data_dir, listings = corpus
     try:
@@ -265,7 +265,7 @@ def test_sort_distance_needs_near(corpus):
 
 
 def test_every_result_holds_all_listing_fields(corpus):
-    from index.listing import FIELD_NAMES
+    from index.model.listing import FIELD_NAMES
 
     data_dir, listings = corpus
     result = search(data_dir.index_root, SearchRequest(query="pain", near=HARTFORD, radius_miles=500, limit=3))
@@ -283,10 +283,11 @@ EVALUATED = ["pain", "low back pain", '"low back pain"', '"neck pain"', "deep ti
 
 @pytest.mark.parametrize("text", EVALUATED)
 def test_posting_list_evaluation_equals_whoosh(corpus, text):
-    """index.evaluate finds what Whoosh's matchers find, with the same scores."""
-    from index import evaluate
-    from index.search import WEIGHTING, parse_query
-    from index.store import open_generation
+    """index.search.whoosh_private.evaluate finds what Whoosh's matchers find, with the same scores."""
+    from index.search.engine import WEIGHTING
+    from index.search.generations import open_generation
+    from index.search.query import parse_query
+    from index.search.whoosh_private import evaluate
 
     q = parse_query(text)
     generation = open_generation(corpus[0].index_root)
@@ -299,9 +300,10 @@ def test_posting_list_evaluation_equals_whoosh(corpus, text):
 
 
 def test_unsupported_shapes_fall_back_to_whoosh(corpus):
-    from index import evaluate
-    from index.search import WEIGHTING, parse_query
-    from index.store import open_generation
+    from index.search.engine import WEIGHTING
+    from index.search.generations import open_generation
+    from index.search.query import parse_query
+    from index.search.whoosh_private import evaluate
 
     generation = open_generation(corpus[0].index_root)
     with generation.index.searcher(weighting=WEIGHTING) as searcher:

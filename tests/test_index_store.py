@@ -1,4 +1,4 @@
-"""index.store: generations, atomic publication, failure handling and validation."""
+"""index.search.generations: generations, atomic publication, failure handling and validation."""
 
 from __future__ import annotations
 
@@ -7,8 +7,16 @@ import threading
 import pytest
 from conftest import make_listings
 
-from index.search import SearchRequest, search
-from index.store import CURRENT, BuildError, IndexMissing, build_index, current_generation, open_generation, open_index
+from index.model import text
+from index.search.engine import SearchRequest, search
+from index.search.generations import (
+    BuildError,
+    IndexMissing,
+    build_index,
+    current_generation,
+    open_generation,
+)
+from index.search.sidecars import CURRENT
 
 
 def _gens(root):
@@ -62,13 +70,13 @@ def test_duplicates_are_removed_last_wins_and_bad_listings_skipped(tmp_path):
     assert [r["name"] for r in rows if r["id"] == changed["id"]] == ["Zelda Changed"]
     coerced = next(r for r in rows if r["id"] == "42")
     assert coerced["name"] == "7" and coerced["techniques"] == ["swedish"] and coerced["lat"] is None
-    assert len(coerced["bio"]) == 20_000 and "\x00" not in coerced["bio"]
+    assert len(coerced["bio"]) == text.MAX_BIO and "\x00" not in coerced["bio"]
 
 
 def test_empty_build_and_missing_index(tmp_path):
     root = tmp_path / "index"
     with pytest.raises(IndexMissing):
-        open_index(root)
+        open_generation(root)
     build_index([], root)
     assert open_generation(root).meta["doc_count"] == 0
     assert search(root, SearchRequest(query="massage")).total == 0

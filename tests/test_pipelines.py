@@ -6,12 +6,17 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from index.listing import TherapistListing
-from index.records import RecordStore
+from index.model.listing import TherapistListing
+from index.records.store import RecordStore
 from spiders.pipelines.address import AddressPipeline, split_address
 from spiders.pipelines.clean import CleanStringsPipeline
 from spiders.pipelines.dedupe import DuplicatesPipeline
-from spiders.pipelines.fields import ProfileFieldsPipeline, parse_accepting, parse_date, parse_gender
+from spiders.pipelines.fields import (
+    ProfileFieldsPipeline,
+    parse_accepting,
+    parse_date,
+    parse_gender,
+)
 from spiders.pipelines.geocode import GeocodePipeline
 from spiders.pipelines.phone import PhonePipeline, to_e164
 from spiders.pipelines.store import RecordStorePipeline

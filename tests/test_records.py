@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from index.records import RecordStore
+from index.records.store import RecordStore
 
 
 def row(**kw):
@@ -42,7 +42,7 @@ def test_committed_batches_survive_a_killed_process(tmp_path):
     path = tmp_path / "r.sqlite3"
     script = f"""
 import os
-from index.records import RecordStore
+from index.records.store import RecordStore
 store = RecordStore({str(path)!r}, commit_every=10)
 for i in range(25):
     store.upsert({{"id": f"amta:{{i:03}}", "source": "amta", "name": str(i)}})

@@ -18,10 +18,10 @@ import time
 import pytest
 from knead_proc import run_knead, search_ids, start_knead
 
-from index.crawllock import CrawlLock
-from index.records import RecordStore
-from index.search import SearchRequest, search
-from index.store import current_generation
+from index.records.lock import CrawlLock
+from index.records.store import RecordStore
+from index.search.engine import SearchRequest, search
+from index.search.generations import current_generation
 from spiders.sample_site import SampleSite
 
 

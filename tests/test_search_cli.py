@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import store_listings
 
-from index.datadir import DataDir
-from index.listing import TherapistListing
-from index.store import build_index
+from index.model.listing import TherapistListing
+from index.records.datadir import DataDir
+from index.search.generations import build_index
 from search_cli.main import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -237,7 +237,7 @@ def test_search_path_imports_neither_scrapy_nor_zipcodes_nor_the_builder(tiny):
             "try:\n    cli(['--data-dir', sys.argv[1], 'search', 'pain', '--state', 'CT'])\n"
             "except SystemExit:\n    pass\n"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('scrapy', 'twisted', 'zipcodes', 'multiprocessing')"
-            " or m in ('index.build', 'index.writer'))\n"
+            " or m in ('index.search.build', 'index.search.whoosh_private.writer'))\n"
             "print('LOADED', bad, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code, str(tiny.root)], cwd=REPO, capture_output=True, text=True,
                           timeout=60)
@@ -255,7 +255,8 @@ def test_table_lists_the_asked_for_ids_first_and_counts_the_rest():
 
 
 def test_an_index_from_another_knead_version_asks_for_reindex(tiny):
-    from index.store import META, current_generation
+    from index.search.generations import current_generation
+    from index.search.sidecars import META
 
     meta_path = tiny.index_root / f"gen-{current_generation(tiny.index_root):06d}" / META
     meta = json.loads(meta_path.read_text())

@@ -1,4 +1,4 @@
-"""index.vocabulary against the vocabulary spec (reference/vocabulary.md)."""
+"""index.model.vocabulary against the vocabulary spec (reference/vocabulary.md)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from index import vocabulary as v
-from index.vocabulary import INSURANCE, TECHNIQUE
+from index.model import vocabulary as v
+from index.model.vocabulary import INSURANCE, TECHNIQUE
 
 # The spec's tables, pasted verbatim: the module's data literals must agree.
 SPEC_TECHNIQUES = """
@@ -435,7 +435,7 @@ def test_label():
 
 def test_import_is_light():
     code = (
-        "import sys, index.vocabulary as v; v.map_techniques(['Swedish']); "
+        "import sys, index.model.vocabulary as v; v.map_techniques(['Swedish']); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('scrapy', 'click', 'twisted', 'whoosh', 'difflib', 'typing')))"
     )

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import importlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, TextIO
 
-from index.listing import FIELD_NAMES
+from index.model.listing import FIELD_NAMES
 
 SEEN_FIELDS = ("first_seen", "last_seen")  # added by the store of record
 RESULT_FIELDS = ("score", "distance_miles")  # added by the search

@@ -16,7 +16,7 @@ Stats: `pages/results`, `pages/results_empty`, `pages/api`, `pages/profile`,
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -50,19 +50,8 @@ class AmtaSpider(DirectorySpider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         return self.parse_results(response)
 
-    def _parsed(self, response: Response, kind: str, parse: Callable[[TextResponse], Any]) -> Any:
-        """`parse(response)`, or None after counting a malformed page; never raises."""
-        if not isinstance(response, TextResponse):
-            self.malformed(response, f"{kind}: not a text response")
-            return None
-        try:
-            return parse(response)
-        except Exception as exc:  # one bad page must not stop or clutter the crawl
-            self.malformed(response, f"{kind}: {type(exc).__name__}: {exc}")
-            return None
-
     def parse_results(self, response: Response) -> Iterator[scrapy.Request]:
-        page = self._parsed(response, "results", lambda r: amta_parse.parse_results(r, r.url))
+        page = self.parsed(response, "results", lambda r: amta_parse.parse_results(r, r.url))
         if page is None:
             return
         self.count("pages/results")
@@ -100,12 +89,12 @@ class AmtaSpider(DirectorySpider):
                 raise ValueError("the API answered JSON that is not an object")
             return amta_parse.parse_api(data, r.url), amta_parse.api_has_more(data, page)
 
-        parsed = self._parsed(response, "api", parse)
+        parsed = self.parsed(response, "api", parse)
         if parsed is None:
             return
         entries, more = parsed
         self.count("pages/api")
-        urls = tuple(e["url"] for e in entries)
+        urls = tuple(entries)
         if not urls and page == 1:
             self.count("pages/results_empty")
         for url in urls:
@@ -122,7 +111,7 @@ class AmtaSpider(DirectorySpider):
                 raise amta_parse.MalformedPage("no profile slug in the URL")
             return listing_id, amta_parse.parse_profile(r, r.url)
 
-        parsed = self._parsed(response, "profile", parse)
+        parsed = self.parsed(response, "profile", parse)
         if parsed is None:
             return
         listing_id, fields = parsed

@@ -1,38 +1,54 @@
 """`DirectorySpider`: what every knead directory spider shares.
 
-A site spider subclasses it, sets `name`, and writes `async def start()` and
-its callbacks. The base offers:
+A directory spider is declarations plus parse functions: it subclasses
+`DirectorySpider`, sets `name` (which is also its module's name and the
+source of its listings), writes `async def start()` yielding its first
+requests, and routes each response through `parsed()` to a pure parser in
+`spiders.parse`. The pipelines do the rest (clean, phone, address, geocode,
+vocabulary, validate, store).
 
-- start URLs from `-a start_url=URL` (one URL, never split) or
-  `-a start_urls=URL,URL` (a list, or a string split at white space and at
-  commas that precede another `scheme:`), checked to be http(s) with a host;
-  anything else raises `ValueError` naming the URL. No default URL: a crawl
+Knobs (spider arguments, `-a name=value` or `knead crawl`'s options):
+
+- `start_url`: one URL, never split; `start_urls`: a list, or a string split
+  at white space and at commas that precede another `scheme:`. Each must be
+  http(s) with a host, else `ValueError` naming it. No default URL: a crawl
   only ever goes where it is told.
-- `allowed_domains` from the start URLs' hosts, so the host allow-list
-  (spiders.middlewares.hosts) refuses links and redirects to other sites.
-- `count(key)`: increment a crawl stat (a no-op without a crawler).
-- `malformed(response, reason)`: log one warning line and count
-  `listings/malformed_page`, for a page a callback could not parse.
-- `now_iso()`: the current UTC time for `scraped_at`.
 
-Start requests are yielded by the subclass without `dont_filter=True`:
-Scrapy's default start requests carry it, which lets redirects bypass
-Scrapy's offsite filter (knead's allow-list checks them all the same).
-Profile requests carry `meta["listing_id"]`, so `--resume` can skip the
-profiles an interrupted crawl already has.
+What the base sets and offers:
+
+- `start_urls` (validated) and `allowed_domains` (their hosts), so the host
+  allow-list (spiders.middlewares.allowlist) refuses links and redirects to
+  other sites.
+- `parsed(response, kind, parse)`: `parse(response)`, or None after counting
+  the page as malformed; never raises, so one bad page cannot stop or clutter
+  a crawl. `kind` names the page type in the warning ("profile", "results").
+- `malformed(response, reason)`: log one warning line and count
+  `listings/malformed_page`, for a page a callback could not use.
+- `count(key, n)`: increment a crawl stat (a no-op without a crawler).
+- `now_iso()`: the current UTC time, for `scraped_at`.
+
+Conventions a subclass keeps: start requests are yielded without
+`dont_filter=True` (Scrapy's default start requests carry it, which lets
+redirects bypass the offsite filter); profile requests carry
+`meta["listing_id"]`, so `knead crawl --resume` can skip the profiles an
+interrupted crawl already has; items are `TherapistListing`s with raw values
+(`*_raw`) for the pipelines to normalise, and an `id` of `<name>:<key>`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.http import Response, TextResponse
 
 MALFORMED_PAGE = "listings/malformed_page"
+
+T = TypeVar("T")
 
 # Split a start_urls string at white space, or at a comma followed by a scheme.
 _URL_SEPARATOR = re.compile(r"\s*,\s*(?=[A-Za-z][A-Za-z0-9+.\-]*:)|\s+")
@@ -87,6 +103,17 @@ class DirectorySpider(scrapy.Spider):
         crawler = getattr(self, "crawler", None)
         if crawler is not None and crawler.stats is not None:
             crawler.stats.inc_value(key, n)
+
+    def parsed(self, response: Response, kind: str, parse: Callable[[TextResponse], T]) -> T | None:
+        """`parse(response)`, or None after counting a malformed page; never raises."""
+        if not isinstance(response, TextResponse):
+            self.malformed(response, f"{kind}: not a text response")
+            return None
+        try:
+            return parse(response)
+        except Exception as exc:  # one bad page must not stop or clutter the crawl
+            self.malformed(response, f"{kind}: {type(exc).__name__}: {exc}")
+            return None
 
     def malformed(self, response: Any, reason: str) -> None:
         self.logger.warning("malformed page %s: %s", getattr(response, "url", response), reason)

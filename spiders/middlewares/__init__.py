@@ -1,8 +1,10 @@
 """Downloader middlewares that keep knead polite to, and safe from, the servers it crawls.
 
-Modules: `hosts` (allow-list, redirect guard), `robots`, `retry` (Retry-After,
-backoff, failure log), `content` (decompression bound, charset), `report`
-(the "URL (reason)" lists of the crawl summary).
+One middleware per module, as Scrapy keeps its own: `allowlist`, `resume`,
+`robots`, `failures`, `retry`, `charset`, `compression`, `redirects`; and two
+helper modules, `hosts` (which hosts a crawl may touch, for the allow-list
+and the redirect guard) and `report` (the "URL (reason)" lists of the crawl
+summary).
 
 Each one fixes something Scrapy alone gets wrong (see the Scrapy traps in the
 project notes); every refusal and failure is counted in the stats and listed
@@ -14,6 +16,9 @@ in `knead/failed_urls`, so the crawl summary shows it.
   requests and redirects carry it past the offsite filter). Refusals:
   `knead/offsite_refused`, or `knead/redirect_refused/other_host` for a
   meta-refresh target.
+- `ResumeMiddleware` (60), only for `knead crawl --resume`: a profile request
+  whose listing id the interrupted crawl already staged is dropped before it
+  reaches the network (`knead/resume_skipped`).
 - `StrictRobotsTxtMiddleware` (100) replaces Scrapy's: a robots.txt that
   answers 5xx or cannot be fetched means "disallow all" (RFC 9309 section
   2.3.1.4) where Scrapy would allow everything; a 4xx still means "no rules".

@@ -1,4 +1,4 @@
-"""Retries that honour Retry-After by pausing the host, back off otherwise, and record what finally failed."""
+"""`BackoffRetryMiddleware`: retries that honour Retry-After by pausing the host, and back off otherwise."""
 
 from __future__ import annotations
 
@@ -160,33 +160,3 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is not None:
             retry.meta[_NOT_BEFORE] = time.monotonic() + self._backoff(request)
         return retry
-
-
-class FailureLogMiddleware:
-    """Record each URL that finally failed, as "URL (reason)", in `knead/failed_urls`.
-
-    A response that lost part of its body (flag `dataloss`, possible only when
-    `DOWNLOAD_FAIL_ON_DATALOSS` is switched off) is failed here too, so a
-    truncated page never reaches a parser.
-    """
-
-    def __init__(self, crawler: Any):
-        self.stats = crawler.stats
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> FailureLogMiddleware:
-        return cls(crawler)
-
-    def process_response(self, request: Any, response: Any) -> Any:
-        if "dataloss" in response.flags:
-            failed(self.stats, request.url, "truncated body")
-            raise IgnoreRequest(f"truncated body: {request.url}")
-        if response.status >= 400 and not request.url.endswith("/robots.txt"):
-            failed(self.stats, request.url, f"HTTP {response.status}")
-        return response
-
-    def process_exception(self, request: Any, exception: Exception) -> None:
-        if isinstance(exception, IgnoreRequest) or request.url.endswith("/robots.txt"):
-            return
-        failed(self.stats, request.url, type(exception).__name__)
-        return

@@ -22,9 +22,10 @@ from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from lxml import etree
 
+from index.model.vocabulary import CREDENTIALS
 from spiders.parse.html import (
     as_selector,
-    clean_text,
+    collapse_space,
     css_xpath,
     dedupe,
     drop_non_content,
@@ -39,7 +40,6 @@ from spiders.parse.html import (
 
 __all__ = [
     "MalformedPage",
-    "ResultItem",
     "ResultsPage",
     "SECTION_HEADINGS",
     "api_has_more",
@@ -62,20 +62,9 @@ class MalformedPage(ValueError):
 
 
 @dataclass
-class ResultItem:
-    """One result's summary, as the results page shows it."""
-
-    url: str
-    name: str | None = None
-    address_lines: list[str] = field(default_factory=list)
-    techniques_raw: list[str] = field(default_factory=list)
-
-
-@dataclass
 class ResultsPage:
     profile_urls: list[str] = field(default_factory=list)  # absolute, page order, no duplicates
     next_url: str | None = None  # absolute, None on the last page
-    items: list[ResultItem] = field(default_factory=list)
 
 
 def _absolute_http(href: str | None, base_url: str) -> str | None:
@@ -90,17 +79,13 @@ def _absolute_http(href: str | None, base_url: str) -> str | None:
 # Queries are compiled once and run on lxml elements: a parsel query wraps
 # every result in a Selector, which cost more than the parsing itself.
 _PROFILE_LINKS = css_xpath(".find-a-mr-results-list-item-title a[href], a.find-a-mr-results-list-item-title[href]")
-_RESULT_ITEM = etree.XPath(f"ancestor::*[{has_class_xpath('find-a-mr-results-list-item')}][1]")
-_RESULT_ADDRESS = css_xpath(".find-a-mr-results-list-item-address")
-_RESULT_TECHNIQUES = css_xpath(".find-a-mr-results-list-item-techniques")
-_PARAGRAPHS = css_xpath("p")
 _NEXT_HREFS = css_xpath('a[rel~="next"]::attr(href)')
 _ARROWS = css_xpath("a.pagination-arrows-item[href]")
 _NEXT_LINK_HREFS = css_xpath('link[rel~="next"]::attr(href)')
 
 
 def parse_results(sel: Any, base_url: str) -> ResultsPage:
-    """Profile links, the next page and per-result summaries of a results page."""
+    """The profile links and the next page of a results page (a profile page holds the rest)."""
     root = as_selector(sel).root
     page = ResultsPage()
     seen: set[str] = set()
@@ -110,19 +95,6 @@ def parse_results(sel: Any, base_url: str) -> ResultsPage:
             continue
         seen.add(url)
         page.profile_urls.append(url)
-        item = ResultItem(url=url, name=text_or_none(string_value(link)))
-        for container in _RESULT_ITEM(link):
-            address = _RESULT_ADDRESS(container)
-            if address:
-                paragraphs = [p for a in address for p in _PARAGRAPHS(a)]
-                if paragraphs:
-                    item.address_lines = [t for t in (clean_text(string_value(p)) for p in paragraphs) if t]
-                else:
-                    item.address_lines = text_lines(list(address[0]), address[0].text)
-            techniques = _RESULT_TECHNIQUES(container)
-            if techniques:
-                item.techniques_raw = split_list(string_value(techniques[0]))
-        page.items.append(item)
     page.next_url = _next_url(root, base_url)
     return page
 
@@ -130,7 +102,7 @@ def parse_results(sel: Any, base_url: str) -> ResultsPage:
 def _next_url(root: Any, base_url: str) -> str | None:
     candidates = list(_NEXT_HREFS(root))
     for arrow in _ARROWS(root):
-        if clean_text(string_value(arrow)).casefold() in ("next page", "next", "next ›", "next »"):
+        if collapse_space(string_value(arrow)).casefold() in ("next page", "next", "next ›", "next »"):
             candidates.append(arrow.get("href"))
     candidates += _NEXT_LINK_HREFS(root)
     current = urldefrag(base_url)[0]
@@ -147,7 +119,6 @@ def _next_url(root: Any, base_url: str) -> str | None:
 
 # Credentials this format is known to use; any other upper-case token in a
 # comma-separated name suffix ("M.Ed.", "PhD", "CNMT") counts too.
-KNOWN_CREDENTIALS = frozenset({"LMT", "LMP", "LMBT", "CMT", "CMP", "RMT", "BCTMB", "NCTMB", "NCTM"})
 _NOT_CREDENTIALS = frozenset({"II", "III", "IV", "JR", "JR.", "SR", "SR."})
 _CREDENTIAL_TOKEN = re.compile(r"^[A-Za-z][A-Za-z.\-]{1,11}$")
 
@@ -155,7 +126,7 @@ _CREDENTIAL_TOKEN = re.compile(r"^[A-Za-z][A-Za-z.\-]{1,11}$")
 def _is_credential(token: str) -> bool:
     if token.upper() in _NOT_CREDENTIALS or not _CREDENTIAL_TOKEN.match(token):
         return False
-    return token.upper() in KNOWN_CREDENTIALS or sum(c.isupper() for c in token) >= 2
+    return token.upper() in CREDENTIALS or sum(c.isupper() for c in token) >= 2
 
 
 def split_name_credentials(text: str) -> tuple[str, list[str]]:
@@ -166,7 +137,7 @@ def split_name_credentials(text: str) -> tuple[str, list[str]]:
     after the name without a comma ("Jane Doe LMT"). The first segment is
     always the name.
     """
-    segments = [clean_text(s) for s in clean_text(text).split(",")]
+    segments = [collapse_space(s) for s in collapse_space(text).split(",")]
     credentials: list[str] = []
     while len(segments) > 1:
         tokens = segments[-1].split()
@@ -180,13 +151,13 @@ def split_name_credentials(text: str) -> tuple[str, list[str]]:
     name = ", ".join(s for s in segments if s)
     words = name.split(" ")
     tail: list[str] = []
-    while len(words) > 1 and words[-1] in KNOWN_CREDENTIALS:
+    while len(words) > 1 and words[-1] in CREDENTIALS:
         tail.insert(0, words.pop())
     return " ".join(words), tail + credentials
 
 
 def _split_credentials(text: str) -> list[str]:
-    return [t for t in re.split(r"[\s,;/|]+", clean_text(text)) if t]
+    return [t for t in re.split(r"[\s,;/|]+", collapse_space(text)) if t]
 
 
 def _by_wording(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -218,9 +189,9 @@ _LABEL_RULES = (
 
 
 def _norm_label(text: str) -> str:
-    text = clean_text(text).casefold().rstrip(":").strip()
+    text = collapse_space(text).casefold().rstrip(":").strip()
     text = text.replace("&", " and ")
-    return clean_text(re.sub(r"[^\w#]+", " ", text))
+    return collapse_space(re.sub(r"[^\w#]+", " ", text))
 
 
 @lru_cache(maxsize=1024)  # the same few labels on every page
@@ -243,7 +214,7 @@ def _contact_pairs(el: Any) -> tuple[str, list[Any], str] | None:
     """(field, value nodes, head text) for one `<p>` element of the contact block."""
     children = list(el)
     first = next((c for c in children if is_element(c)), None)
-    if first is not None and first.tag in _LABEL_TAGS and not clean_text(el.text):
+    if first is not None and first.tag in _LABEL_TAGS and not collapse_space(el.text):
         name = _label_field(first.text_content(), keyword_rules=True)
         if name is None:
             return None
@@ -325,8 +296,8 @@ _SCALAR_SECTIONS = ("gender_raw", "accepting_new_clients_raw")
 
 
 def _norm_heading(text: str) -> str:
-    text = clean_text(text).casefold().replace("&", " and ")
-    return clean_text(re.sub(r"[^\w]+", " ", text))
+    text = collapse_space(text).casefold().replace("&", " and ")
+    return collapse_space(re.sub(r"[^\w]+", " ", text))
 
 
 @lru_cache(maxsize=1024)  # the same few headings on every page
@@ -368,7 +339,7 @@ def _section_blocks(section: Any, heading: Any) -> tuple[str, list[str]]:
     if rows:
         out = []
         for row in rows:
-            cells = [c for c in (clean_text(td.text_content()) for td in row if td.tag in ("th", "td")) if c]
+            cells = [c for c in (collapse_space(td.text_content()) for td in row if td.tag in ("th", "td")) if c]
             if len(cells) >= 2:
                 out.append(f"{cells[0].rstrip(':').strip()}: {' '.join(cells[1:])}")
             elif cells:
@@ -377,13 +348,13 @@ def _section_blocks(section: Any, heading: Any) -> tuple[str, list[str]]:
     paragraphs = list(section.iter("p"))
     if paragraphs:
         return "text", [line for p in paragraphs for line in text_lines(list(p), p.text)]
-    text = clean_text(_text_without(section, heading))
+    text = collapse_space(_text_without(section, heading))
     return "text", [text] if text else []
 
 
 def _bio_text(section: Any, heading: Any) -> str | None:
     blocks = list(section.iter("p", "li"))
-    parts = [clean_text(b.text_content()) for b in blocks] if blocks else [clean_text(_text_without(section, heading))]
+    parts = [collapse_space(b.text_content()) for b in blocks] if blocks else [collapse_space(_text_without(section, heading))]
     return " ".join(p for p in parts if p) or None
 
 
@@ -407,7 +378,7 @@ def _updated(root: Any) -> str | None:
     text = _first_string(_UPDATED(root))
     if text is None:
         text = _first_string(_UPDATED_FALLBACK(root))
-    text = clean_text(text)
+    text = collapse_space(text)
     if not text:
         return None
     match = re.search(r"updated(?:\s+on)?\s*:?\s*", text, re.I)
@@ -427,7 +398,7 @@ def parse_profile(sel: Any, url: str | None = None) -> dict[str, Any]:
     """
     root = as_selector(sel).root
     drop_non_content(root)  # a <script> inside a bio is not bio text
-    heading = clean_text(_first_string(_NAME(root)))
+    heading = collapse_space(_first_string(_NAME(root)))
     if not heading:
         raise MalformedPage("no name (h1.adage-heading-title)")
     name, name_credentials = split_name_credentials(heading)
@@ -513,44 +484,21 @@ def _api_str(value: Any) -> str | None:
     return text_or_none(str(value))
 
 
-def parse_api(data: dict[str, Any], base_url: str) -> list[dict[str, Any]]:
-    """One dict per `massageResources` entry that links to a profile.
+def parse_api(data: dict[str, Any], base_url: str) -> list[str]:
+    """The absolute profile URL of each `massageResources` entry, in order.
 
-    Keys: url (absolute), name and credentials_raw (split as on a profile),
-    business, street, city, state, zip and address_raw (the parts joined as
-    a page would write them). Entries
-    without a usable `urlToDetailsPage` are skipped.
+    The entries' other fields (name, address) are what the profile page says
+    too; the profile is what the spider reads. Entries without a usable
+    `urlToDetailsPage` are skipped.
     """
     resources = data.get("massageResources") if isinstance(data, dict) else None
-    out = []
+    urls = []
     for resource in resources or []:
-        if not isinstance(resource, dict):
-            continue
-        url = _absolute_http(_api_str(resource.get("urlToDetailsPage")), base_url)
-        if url is None:
-            continue
-        street = ", ".join(
-            s for s in (_api_str(resource.get("officeAddressLine1")), _api_str(resource.get("officeAddressLine2"))) if s
-        ) or None
-        city, state, zip_ = (_api_str(resource.get(k)) for k in ("city", "state", "zip"))
-        state_zip = " ".join(s for s in (state, zip_) if s)
-        address = ", ".join(s for s in (street, city, state_zip) if s) or None
-        name = _api_str(resource.get("resourceName"))
-        name, credentials = split_name_credentials(name) if name else (None, [])
-        out.append(
-            {
-                "url": url,
-                "name": name,
-                "credentials_raw": credentials,
-                "business": _api_str(resource.get("businessName")),
-                "street": street,
-                "city": city,
-                "state": state,
-                "zip": zip_,
-                "address_raw": address,
-            }
-        )
-    return out
+        if isinstance(resource, dict):
+            url = _absolute_http(_api_str(resource.get("urlToDetailsPage")), base_url)
+            if url is not None:
+                urls.append(url)
+    return urls
 
 
 def api_has_more(data: dict[str, Any], page: int) -> bool:

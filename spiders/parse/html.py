@@ -30,14 +30,14 @@ def string_value(el: Any) -> str:
     return _STRING_VALUE(el)
 
 
-def clean_text(text: str | None) -> str:
+def collapse_space(text: str | None) -> str:
     """Collapse white space (including NBSP) and strip."""
     # str.split() splits at exactly what the regex `\s` matches (NBSP included), 4x faster.
     return " ".join((text or "").split())
 
 
 def text_or_none(text: str | None) -> str | None:
-    text = clean_text(text)
+    text = collapse_space(text)
     return text or None
 
 
@@ -73,7 +73,7 @@ def text_lines(nodes: list[Any], head: str | None = "") -> list[str]:
                     lines.append("")
                 lines.pop()
         lines[-1] += node.tail or ""
-    return [line for line in (clean_text(x) for x in lines) if line]
+    return [line for line in (collapse_space(x) for x in lines) if line]
 
 
 def element_lines(el: Any) -> list[str]:
@@ -97,7 +97,7 @@ def own_text(el: Any) -> str:
         if is_element(child) and child.tag not in ("ul", "ol"):
             out.append(child.text_content())
         out.append(child.tail or "")
-    return clean_text("".join(out))
+    return collapse_space("".join(out))
 
 
 def split_list(text: str) -> list[str]:
@@ -120,7 +120,7 @@ def split_list(text: str) -> list[str]:
         else:
             current += ch
     values.append(current)
-    values = [re.sub(r"^(?:and|&)\s+", "", clean_text(v), flags=re.I) for v in values]  # "A, B, and C"
+    values = [re.sub(r"^(?:and|&)\s+", "", collapse_space(v), flags=re.I) for v in values]  # "A, B, and C"
     if len(values) > 1:
         values[-1] = re.sub(r"(?<![A-Z])\.$", "", values[-1])  # "English, Spanish." (not "M.A.")
     return [v for v in values if v]

@@ -13,7 +13,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from index.states import state_code
+from index.model.states import state_code
 from spiders.pipelines import StatsPipeline
 
 _TAIL = re.compile(

@@ -1,7 +1,7 @@
 """Normalise the small profile fields: credentials, gender, new clients, last-updated date.
 
 Each keeps its raw text beside it. Credentials are kept when they are known
-titles (index.vocabulary.CREDENTIALS); other tokens stay in `credentials_raw`
+titles (index.model.vocabulary.CREDENTIALS); other tokens stay in `credentials_raw`
 and are counted.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from index.vocabulary import CREDENTIALS
+from index.model.vocabulary import CREDENTIALS
 from spiders.pipelines import StatsPipeline
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z.]*")

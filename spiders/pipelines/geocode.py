@@ -1,4 +1,4 @@
-"""ZIP to latitude/longitude, offline, from the `zipcodes` table (index.ziptable).
+"""ZIP to latitude/longitude, offline, from the `zipcodes` table (index.geo.ziptable).
 
 The ZIP's centroid is the listing's position (a directory rarely gives more).
 Without a ZIP, the centroid of the city's ZIPs stands in, so "West Hartford, CT"
@@ -13,8 +13,8 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from index import ziptable
-from index.datadir import DataDir
+from index.geo import ziptable
+from index.records.datadir import DataDir
 from spiders.pipelines import StatsPipeline
 
 

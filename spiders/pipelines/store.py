@@ -3,9 +3,13 @@
 Every crawl is a row in the store's `crawls` table, closed with its finish
 reason and stats. Listings are *staged* under the crawl in committed batches,
 so a killed crawl keeps what it had committed (and `--resume` goes on from
-there); `knead crawl` publishes the staged listings once the crawl finished
-and passed the publish gate. `KNEAD_RESUME_CRAWL_ID` continues a crawl row
-instead of starting one.
+there). `KNEAD_RESUME_CRAWL_ID` continues a crawl row instead of starting one.
+
+When the spider closes, a plain `scrapy crawl` publishes the crawl here
+(`index.records.publish.publish_crawl`: the publish gate, the merge, the new
+index generation) and logs the outcome; `knead crawl` sets `KNEAD_PUBLISH`
+off and makes the same call itself once the crawl process is done, to report
+it in its own words.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy import signals
 
-from index.datadir import DataDir
-from index.listing import TherapistListing
-from index.records import FINISHED, INTERRUPTED, RecordStore, crawl_scope
+from index.model.listing import TherapistListing
+from index.records.datadir import DataDir
+from index.records.store import FINISHED, INTERRUPTED, LIMITED, RecordStore, crawl_scope
 from spiders.pipelines import StatsPipeline
 
 
@@ -59,7 +63,38 @@ class RecordStorePipeline(StatsPipeline):
     def spider_closed(self, spider: Any, reason: str) -> None:
         if self.store is None:
             return
-        status = {"finished": FINISHED, "shutdown": INTERRUPTED}.get(reason, str(reason))
+        status = _STATUS.get(reason, str(reason))
         self.store.finish_crawl(self.crawl_id, status, self.stats.get_stats())
         self.store.close()
         self.store = None
+        if self.crawler.settings.getbool("KNEAD_PUBLISH"):
+            self._publish(spider)
+
+    def _publish(self, spider: Any) -> None:
+        from index.records.publish import CrawlHeld, CrawlNotFinished, publish_crawl
+        from index.search.generations import BuildError
+
+        try:
+            outcome = publish_crawl(
+                self.data_dir, self.crawl_id, pages=self.stats.get_value("downloader/response_count", 0),
+                failed=self.stats.get_value("knead/failed_count", 0),
+                stale_days=self.crawler.settings.getfloat("KNEAD_STALE_DAYS"),
+            )
+        except CrawlNotFinished as exc:
+            spider.logger.warning("Crawl %s was not published: it did not finish (%s); "
+                                  "`knead crawl --resume` continues it.", exc.crawl_id, exc.status)
+        except CrawlHeld as exc:
+            spider.logger.warning("Crawl %s was not published, the index was left as it was: %s",
+                                  exc.crawl_id, "; ".join(exc.reasons))
+        except BuildError as exc:
+            spider.logger.error("Crawl %s was published to the store, but %s", self.crawl_id, exc)
+        else:
+            counts = outcome.counts
+            spider.logger.info(
+                "Published crawl %s: %d found, %d new, %d changed, %d gone; index generation %d serves %d listings",
+                self.crawl_id, counts["found"], counts["new"], counts["changed"], counts["gone"],
+                outcome.index.generation, outcome.index.doc_count)
+
+
+# Scrapy's finish reasons, as the store records them.
+_STATUS = {"finished": FINISHED, "shutdown": INTERRUPTED, "closespider_itemcount": LIMITED}

@@ -15,7 +15,7 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from index.states import STATES
+from index.model.states import STATES
 from spiders.pipelines import StatsPipeline
 
 # Fields whose absence is worth watching on every source.

@@ -1,4 +1,4 @@
-"""Map raw technique and insurance values to canonical ids (index.vocabulary).
+"""Map raw technique and insurance values to canonical ids (index.model.vocabulary).
 
 The raw values stay in `techniques_raw` / `insurance_raw`. A value that maps to
 no id is never guessed: it is counted (`vocabulary/unmapped/<kind>`) and its
@@ -13,7 +13,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from index import vocabulary
+from index.model import vocabulary
 from spiders.pipelines import StatsPipeline
 
 

@@ -59,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Last-Modified"] = LAST_MODIFIED
             if headers["ETag"] in (self.headers.get("If-None-Match") or ""):
                 status, data = 304, b""
-        self.server.site._record_status(self.path, status)
+        self.server.site.record_status(self.path, status)
         self.send_response(status)
         if status != 304:
             self.send_header("Content-Type", content_type)
@@ -76,11 +76,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _route(self, method: str) -> None:
         site = self.server.site
-        site._record(method, self.path)
+        site.record(method, self.path)
         head_only = method == "HEAD"
         body_len = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(body_len) if body_len else b""
-        if site._should_fail(self.path):
+        if site.should_fail(self.path):
             self._send(503, "Service temporarily unavailable\n", "text/plain; charset=utf-8",
                        head_only, {"Retry-After": "0"})
             return
@@ -175,15 +175,15 @@ class SampleSite:
         with self._lock:
             return list(self._statuses)
 
-    def _record_status(self, path: str, status: int) -> None:
+    def record_status(self, path: str, status: int) -> None:
         with self._lock:
             self._statuses.append((path, status))
 
-    def _record(self, method: str, path: str) -> None:
+    def record(self, method: str, path: str) -> None:
         with self._lock:
             self._requests.append((method, path))
 
-    def _should_fail(self, target: str) -> bool:
+    def should_fail(self, target: str) -> bool:
         """True (once) when `target`, or its path without the query, is in fail_once."""
         with self._lock:
             for key in (target, urlsplit(target).path):

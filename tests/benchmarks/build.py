@@ -17,9 +17,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", required=True)
     args = parser.parse_args()
-    from index.datadir import DataDir
-    from index.records import RecordStore
-    from index.store import build_index
+    from index.records.datadir import DataDir
+    from index.records.store import RecordStore
+    from index.search.generations import build_index
     from tests.benchmarks.measure import dir_size_mb
 
     data_dir = DataDir.resolve(args.data_dir)

@@ -17,16 +17,16 @@ import json
 import time
 from collections.abc import Iterator
 
-from index.datadir import DataDir
-from index.listing import FIELD_NAMES
-from index.records import RecordStore
+from index.model.listing import FIELD_NAMES
+from index.records.datadir import DataDir
+from index.records.store import RecordStore
 
 BASE_URL = "http://127.0.0.1:8000"
 SCRAPED_AT = "2026-01-01T00:00:00+00:00"
 
 
 def listings_from_truth(size: int, seed: int = 7) -> Iterator[dict]:
-    from index import ziptable
+    from index.geo import ziptable
     from spiders.sample_site import generate
 
     directory = generate(size, seed)

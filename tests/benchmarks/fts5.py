@@ -1,13 +1,13 @@
 """The reference: the same listings and query set through SQLite FTS5 (standard library).
 
 A plain, reasonable FTS5 design, not a straw man: one contentless FTS5 table
-over exactly the text knead searches (`index.document.to_document`'s text
+over exactly the text knead searches (`index.search.document.to_document`'s text
 field plus `document.vocabulary_text`, the spellings of the listing's ids
-that knead matches at query time through `index.synonyms`; porter stemming,
+that knead matches at query time through `index.search.synonyms`; porter stemming,
 positions kept for phrases), a `listings` table with the listing JSON and the filter columns (lat/lon indexed for a bounding box),
 a `facet` table (kind, value, listing) indexed for filters and facet counts,
 and, for `--near`, the same ZIP cache knead's search reads
-(`index.ziptable.CachedLookup`). Rows are inserted in knead's name order.
+(`index.geo.ziptable.CachedLookup`). Rows are inserted in knead's name order.
 
 A search does the same work as knead's: every match (total), facet counts
 over all matches, exact great-circle distance for `--near`, one page of
@@ -43,8 +43,8 @@ def db_path(data_dir: str | Path) -> Path:
 
 def build(data_dir: str | Path) -> dict:
     """Build the reference database from the store of record under `data_dir`."""
-    from index import document
-    from index.records import RecordStore
+    from index.records.store import RecordStore
+    from index.search import document
 
     started = time.perf_counter()
     path = db_path(data_dir)
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     conn = connect(args.data_dir)
     near = None
     if args.near:
-        from index.ziptable import CachedLookup
+        from index.geo.ziptable import CachedLookup
 
         info = CachedLookup(args.data_dir).zip_info(args.near)
         if info is None:

@@ -3,7 +3,7 @@
     python -m tests.benchmarks.queries --data-dir DIR --rounds 5 [--quick]
 
 Each kind has a few queries (`--quick`: the first of each). Every round runs
-every query once against knead (`index.search.search`, a fresh searcher each
+every query once against knead (`index.search.engine.search`, a fresh searcher each
 time, exactly as the CLI does) and then against FTS5, so both see the same
 machine noise. `--near` places are resolved once, outside the timing. Prints
 one JSON line: per kind, all latencies in ms for both engines (wall and CPU), and the
@@ -55,10 +55,10 @@ def query_set(quick: bool = False) -> list[tuple[str, dict]]:
 
 
 def run(data_dir: str, rounds: int, quick: bool) -> dict:
-    from index import vocabulary
-    from index.datadir import DataDir
-    from index.geo import resolve_near
-    from index.search import SearchRequest, search
+    from index.geo.places import resolve_near
+    from index.model import vocabulary
+    from index.records.datadir import DataDir
+    from index.search.engine import SearchRequest, search
     from tests.benchmarks import fts5
 
     root = DataDir.resolve(data_dir)

@@ -4,21 +4,21 @@ How a search runs (each step chosen to keep per-query work small):
 
 1. Options become a *filter* of Whoosh query objects (`build_filter`): the
    values of one option are OR'ed, options are AND'ed, `--near` is an `Or` of
-   a few grid-cell terms (index.geo). User options never become query text.
+   a few grid-cell terms (index.geo.cells). User options never become query text.
 2. Query text is cleaned and bounded (`clean_query`) and parsed over the text
    field with wildcards, `field:` prefixes, ranges, boosts and `*:*` removed;
    phrases, parentheses and AND/OR/NOT remain. Words are AND'ed: a listing
    must match every word. If no listing matches them all,
    the search is relaxed to OR, which still ranks listings matching more
    words first, and `SearchResult.relaxed` says so.
-3. The matching document numbers (the filter's, through index.evaluate);
+3. The matching document numbers (the filter's, through index.search.whoosh_private.evaluate);
    `--near` then keeps those within the radius by exact great-circle distance
    from the coordinates sidecar. `total` and the facet counts are over this
    full set (facets from per-id document bitmaps: an AND and a popcount per
    id, no Whoosh categorizer per document).
 4. With query text, one scoring pass over every match scores them (and gives
-   the set of step 3), a posting list at a time (index.evaluate), frequent
-   terms read from plain arrays (index.hot); without, no scoring at all.
+   the set of step 3), a posting list at a time (index.search.whoosh_private.evaluate), frequent
+   terms read from plain arrays (index.search.whoosh_private.hot); without, no scoring at all.
    The matches are put in order (by relevance, distance or document number,
    which is the name order; ties in name order) and only the page is loaded.
 
@@ -27,9 +27,7 @@ One fresh searcher per search, always in `with`; never `Searcher.refresh()`.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,27 +35,23 @@ from typing import Any
 from whoosh import query as wq
 from whoosh import scoring
 
-from index import document, evaluate, geo, suggest, synonyms, vocabulary
-from index.schema import ANALYZER, TEXT_FIELD
-from index.store import Generation, open_generation
+from index.geo import distance
+from index.geo.cells import covering_cells
+from index.geo.places import DEFAULT_RADIUS_MILES
+from index.model import vocabulary
+from index.search import suggest
+from index.search.document import norm_city
+from index.search.facets import facet_counts
+from index.search.generations import Generation, open_generation
+from index.search.query import QueryError, clean_query, parse_query
+from index.search.whoosh_private import evaluate
 
 SORTS = ("relevance", "distance", "name")
 DEFAULT_LIMIT = 20
-DEFAULT_RADIUS_MILES = 25.0
-MAX_QUERY_CHARS = 500
-MAX_QUERY_WORDS = 32
-MAX_WORD_CHARS = 40  # the analyzer drops longer tokens; the parser is quadratic in them
 # TF-IDF, not Whoosh's default BM25F: BM25F reads each matching document's
 # field length from a column, which made common-word queries about 3x slower;
 # listings are short and similar in length, so length normalisation buys little.
 WEIGHTING = scoring.TF_IDF()
-
-_WHITESPACE = re.compile(r"\s+")
-_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
-
-
-class QueryError(ValueError):
-    """Query text that cannot be searched (nothing searchable left after cleaning)."""
 
 
 @dataclass
@@ -91,49 +85,6 @@ class SearchResult:
     generation: int = 0
 
 
-def clean_query(text: str | None) -> str:
-    """Bounded, printable query text: no control characters or lone surrogates,
-    at most MAX_QUERY_WORDS words of at most MAX_WORD_CHARS characters."""
-    if not text:
-        return ""
-    text = document._UNPRINTABLE.sub(" ", text[: MAX_QUERY_CHARS * 4])
-    text = _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD_CHARS], text)
-    words = _WHITESPACE.split(text.strip())[:MAX_QUERY_WORDS]
-    return " ".join(words)[:MAX_QUERY_CHARS].strip()
-
-
-def _parser(grouping: str):
-    from whoosh.qparser import AndGroup, GroupPlugin, OperatorsPlugin, OrGroup, PhrasePlugin, QueryParser
-
-    group = AndGroup if grouping == "and" else OrGroup.factory(0.9)
-    # No FieldsPlugin (no `field:`), WildcardPlugin (no `*` scans), RangePlugin
-    # (`[a TO b]` raises), BoostPlugin, EveryPlugin or SingleQuotePlugin
-    # (apostrophes in names are not quotes).
-    from index.schema import SCHEMA
-
-    return QueryParser(TEXT_FIELD, SCHEMA, plugins=[PhrasePlugin(), GroupPlugin(), OperatorsPlugin()], group=group)
-
-
-def parse_query(text: str, grouping: str = "and") -> wq.Query | None:
-    """Cleaned text -> a Whoosh query, or None when nothing searchable is left.
-
-    Text terms and phrases also match the technique and insurance ids whose
-    spellings contain them (index.synonyms).
-    """
-    try:
-        q = _parser(grouping).parse(text)
-    except Exception:
-        # Belt and braces: whatever syntax tripped the parser, search the words.
-        words = re.sub(r"[^\w\s]", " ", text)
-        try:
-            q = _parser(grouping).parse(words)
-        except Exception:
-            return None
-    if q is None or q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-        return None
-    return synonyms.expand(q)
-
-
 def build_filter(request: SearchRequest) -> wq.Query | None:
     """The options as one filter query (None when there are no filters)."""
     parts: list[wq.Query] = []
@@ -148,12 +99,12 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
     if request.accepts_insurance:
         parts.append(wq.Term("accepts_insurance", "yes"))
     any_of("state", [(request.state or "").upper()])
-    any_of("city", [document.norm_city(request.city)])
+    any_of("city", [norm_city(request.city)])
     any_of("languages", [(request.language or "").strip().casefold()])
     any_of("gender", [(request.gender or "").strip().casefold()])
     any_of("credentials", [(request.credential or "").strip().upper()])
     if request.near is not None:
-        any_of("geo", geo.covering_cells(request.near[0], request.near[1], request.radius_miles))
+        any_of("geo", covering_cells(request.near[0], request.near[1], request.radius_miles))
     if request.new_since:  # first_seen is ISO 8601 UTC, so lexical order is time order
         parts.append(wq.TermRange("first_seen", request.new_since, None))
     if request.fresh_since:
@@ -176,7 +127,7 @@ def resolve_sort(request: SearchRequest, has_text: bool) -> str:
 def search(index_root: str | Path, request: SearchRequest) -> SearchResult:
     """Run `request` against the published generation under `index_root`.
 
-    Raises store.IndexMissing when nothing was built, QueryError for query
+    Raises generations.IndexMissing when nothing was built, QueryError for query
     text with nothing searchable in it, ValueError for an impossible sort.
     """
     text = clean_query(request.query)
@@ -229,7 +180,7 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
         for docnum, listing in zip(page, gen.listings(page)):
             listing["score"] = round(scores[docnum], 4) if docnum in scores else None
             if request.near is not None:
-                listing["distance_miles"] = round(geo.miles_from_term(distance_terms[docnum]), 2)
+                listing["distance_miles"] = round(distance.miles_from_term(distance_terms[docnum]), 2)
             results.append(listing)
         suggestions = []
         if text and (not docs or relaxed):
@@ -253,7 +204,7 @@ def _scored(searcher, gen: Generation, q: wq.Query, fq: wq.Query | None, drop: s
     """Every match's score (docnum -> score).
 
     The total and the facet set need every match anyway, so every match is
-    scored: by `index.evaluate` a posting list at a time where it can (several
+    scored: by `index.search.whoosh_private.evaluate` a posting list at a time where it can (several
     times faster than Whoosh's document-at-a-time matchers), else by Whoosh.
     """
     # The filter first: the text's posting lists are then read only in the
@@ -278,9 +229,9 @@ def _filtered(searcher, gen: Generation, fq: wq.Query) -> set[int]:
 
 def _within(gen: Generation, docs: list[int], near: tuple[float, float], radius: float):
     """The documents within `radius` miles of `near`, and each one's haversine term
-    (`geo.miles_from_term` turns it into miles; ordering by it is ordering by distance).
+    (`distance.miles_from_term` turns it into miles; ordering by it is ordering by distance).
 
-    The arithmetic is `geo.haversine_miles`'s, inlined (a function call per
+    The arithmetic is `distance.haversine_miles`'s, inlined (a function call per
     candidate was two thirds of a `--near` search at 100,000 listings), and
     stops at the term: only a term within rounding of the radius's is turned
     into miles to decide.
@@ -290,12 +241,12 @@ def _within(gen: Generation, docs: list[int], near: tuple[float, float], radius:
     # A great-circle distance is at least the latitude difference along a
     # meridian: candidates the cells let through that are too far north or
     # south are dropped without the trigonometry (NaN fails the test too).
-    lat_lo, lat_hi = lat0 - radius / geo.MILES_PER_DEGREE_LAT, lat0 + radius / geo.MILES_PER_DEGREE_LAT
+    lat_lo, lat_hi = lat0 - radius / distance.MILES_PER_DEGREE_LAT, lat0 + radius / distance.MILES_PER_DEGREE_LAT
     rad = math.pi / 180  # math.radians multiplies by exactly this
     p1 = lat0 * rad
     cos1 = math.cos(p1)
-    sin, cos, miles = math.sin, math.cos, geo.miles_from_term
-    bound = geo.term_bound(radius)
+    sin, cos, miles = math.sin, math.cos, distance.miles_from_term
+    bound = distance.term_bound(radius)
     sure, unsure = bound * (1 - 1e-9), bound * (1 + 1e-9)
     kept, terms = [], {}
     for docnum in docs:
@@ -309,31 +260,3 @@ def _within(gen: Generation, docs: list[int], near: tuple[float, float], radius:
         kept.append(docnum)
         terms[docnum] = a
     return kept, terms
-
-
-def facet_counts(gen: Generation, docs: list[int]) -> dict[str, dict[str, int]]:
-    """How many of `docs` offer each technique and take each insurance, most first."""
-    bitmaps, ids = gen.facet_bitmaps, gen.meta["facet_ids"]
-    n = gen.meta["doc_count"]
-    if len(docs) == n:
-        counts = [bitmap.bit_count() for bitmap in bitmaps]
-    else:
-        # The matches as the bits of one int, then an AND and a popcount per
-        # facet: the per-match work is one loop, not one per facet.
-        matches = int.from_bytes(document.mark(bytearray((n + 7) // 8), docs), "little")
-        counts = [(bitmap & matches).bit_count() for bitmap in bitmaps]
-    out: dict[str, dict[str, int]] = {"techniques": {}, "insurance": {}}
-    for count, fid in sorted(((c, fid) for c, fid in zip(counts, ids) if c), key=lambda item: (-item[0], item[1])):
-        out["techniques" if fid.startswith("t:") else "insurance"][fid[2:]] = count
-    return out
-
-
-def query_words(text: str) -> list[str]:
-    """The searchable words of query text as typed (operators and stop words dropped)."""
-    words = []
-    for raw in re.findall(r"\w+", text):
-        if raw in ("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"):
-            continue
-        if any(True for _ in ANALYZER(raw)):
-            words.append(raw)
-    return words

@@ -17,7 +17,7 @@ process but fsync nothing (traps.md), hence the explicit fsyncs.
 
 What a generation holds (Whoosh segments plus sidecar files indexed by
 document number; documents are added in name order, so the docnum is also the
-name sort key) is written by `index.build`; `knead-meta.json` (schema version,
+name sort key) is written by `index.search.build`; `knead-meta.json` (schema version,
 doc count, facet order) is written here, last.
 
 The listings live beside Whoosh rather than in a stored field: Whoosh pickles
@@ -42,18 +42,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from index import document, hot
-from index.schema import SCHEMA_VERSION
+from index.search import document
+from index.search.schema import SCHEMA_VERSION
+from index.search.sidecars import (
+    COORDS,
+    CURRENT,
+    FACETS,
+    LISTINGS,
+    META,
+    OFFSETS,
+    WORDS,
+    ZDICT,
+)
+from index.search.whoosh_private import hot
 
-CURRENT = "CURRENT"
-META = "knead-meta.json"
-# The sidecars `index.build` writes beside Whoosh's files.
-COORDS = "knead-coords.bin"
-FACETS = "knead-facets.bin"
-WORDS = "knead-words.txt"
-LISTINGS = "knead-listings.bin"
-OFFSETS = "knead-offsets.bin"
-ZDICT = "knead-zdict.bin"
 _GEN = re.compile(r"^gen-(\d{6})(\.tmp)?$")
 
 
@@ -139,15 +141,15 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
     """Build a new generation from `listings` and publish it atomically.
 
     `workers`: indexing processes for a large build (default: one per core,
-    at most 4; see index.build). Raises BuildError (after removing the
+    at most 4; see index.search.build). Raises BuildError (after removing the
     partial generation) when the build fails; the previously published
     generation is untouched.
     """
     import fcntl
 
-    # Here, not at the top: searches never build, and index.build brings in
+    # Here, not at the top: searches never build, and index.search.build brings in
     # multiprocessing (~50 ms of a `knead search`).
-    from index.build import gc_paused, write_generation
+    from index.search.build import gc_paused, write_generation
 
     started = time.monotonic()
     root = Path(index_root)
@@ -199,12 +201,14 @@ def _verify(path: Path, ordered: list[tuple[tuple, bytes]], segments: int) -> No
     from whoosh import index as whoosh_index
     from whoosh.query import Term
 
+    from index.search.whoosh_private.writer import segment_count
+
     ix = whoosh_index.open_dir(str(path), readonly=True)
     with ix.searcher() as searcher:
         count = searcher.doc_count_all()
         if count != len(ordered):
             raise BuildError(f"index holds {count} documents, expected {len(ordered)}")
-        found = len(ix._segments())
+        found = segment_count(ix)
         if found != segments:
             raise BuildError(f"expected {segments} index segments, found {found}")
         # The first and last document of every segment: their numbers are the name order.
@@ -281,11 +285,11 @@ class Generation:
         return out
 
     def hot_postings(self, segment_id: str, fieldname: str, text: str):
-        """A frequent term's postings in one segment as arrays (index.hot), or None."""
+        """A frequent term's postings in one segment as arrays (index.search.whoosh_private.hot), or None."""
         return self._hot_table(segment_id).postings(fieldname, text)
 
     def hot_occurrences(self, segment_id: str, fieldname: str, text: str):
-        """A frequent term's occurrences in one segment (index.hot), or None."""
+        """A frequent term's occurrences in one segment (index.search.whoosh_private.hot), or None."""
         return self._hot_table(segment_id).occurrences(fieldname, text)
 
     def _hot_table(self, segment_id: str) -> hot.HotPostings:
@@ -317,11 +321,6 @@ def open_generation(index_root: str | os.PathLike[str]) -> Generation:
     if meta.get("schema_version") != SCHEMA_VERSION:
         raise IndexOutdated(f"The index in {root} was built by another version of knead: run `knead reindex`.")
     return Generation(number, path, whoosh_index.open_dir(str(path), readonly=True), meta)
-
-
-def open_index(index_root: str | os.PathLike[str]):
-    """The published generation's Whoosh index (IndexMissing when nothing was built)."""
-    return open_generation(index_root).index
 
 
 def rollback(index_root: str | os.PathLike[str]) -> int:

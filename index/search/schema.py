@@ -7,17 +7,17 @@ measured 3-4x slower to match and score); positions only there, because
 quoted phrases ("low back pain", "cranio sacral") need them; no term
 vectors; exact-value fields for every filter, so filters are `Term`s; no
 stored field at all; and technique and insurance synonyms expanded at query
-time (index.synonyms) rather than indexed with every listing, which had made
+time (index.search.synonyms) rather than indexed with every listing, which had made
 two thirds of the postings.
 
 Four things deliberately live outside Whoosh, in per-generation sidecar files
-written by `index.store` (docnum-indexed): the listings themselves as
+written by `index.search.generations` (docnum-indexed): the listings themselves as
 compressed JSON, from which every output format is rebuilt (half the size of
 a Whoosh stored field, see store.py); coordinates (exact distance after the
 cell prefilter); per technique and insurance id, a bitmap of the listings
 that have it (a facet count over any set of matches is an AND and a popcount); and the spelling word list.
 Documents are added in name order (several segments, each a contiguous
-range of it, for a large build: index.build), so the document number *is*
+range of it, for a large build: index.search.build), so the document number *is*
 the name sort key: `--sort name` needs no column.
 """
 
@@ -32,10 +32,12 @@ from whoosh.analysis import StemmingAnalyzer
 # generation's meta file so a search can refuse an index it cannot read.
 # 2: listing JSON stored zlib-compressed; the text field is `StemmedText`.
 # 3: `stale` and `last_seen` fields.
-# 4: technique and insurance spellings matched at query time (index.synonyms),
+# 4: technique and insurance spellings matched at query time (index.search.synonyms),
 #    no longer indexed in the text field.
-# 5: facet bitmaps per id, frequent terms as arrays (index.hot); several segments.
-SCHEMA_VERSION = 5
+# 5: facet bitmaps per id, frequent terms as arrays (index.search.whoosh_private.hot); several segments.
+# 6: the schema's field classes moved to index.search.schema (the pickled
+#    schema names them); text bounds of index.model.text.
+SCHEMA_VERSION = 6
 
 # Porter stemming ("headaches" -> "headach" = "headache"), lower case, English
 # stop words. maxsize bounds a token so a pasted 10,000-character "word"
@@ -58,7 +60,7 @@ class StemmedText(fields.TEXT):
     lower case, stop words, stemmer) and pickles every position list, which
     was half of the build time. Here the text is analysed a line at a time
     (a token never spans a newline), and a line's result is cached: most
-    lines of a document (`index.document.to_document`) recur across
+    lines of a document (`index.search.document.to_document`) recur across
     thousands of listings (each technique's and insurance's spellings, the
     conditions, the place). Positions follow the analyzer's exactly
     (StopFilter's renumbering: the first kept word keeps its place, later
@@ -219,7 +221,7 @@ def build_schema() -> fields.Schema:
         # conditions and the place (city, state code and name, ZIP). The
         # spellings of the listing's technique and insurance ids are not
         # here: they match at query time through the id fields below
-        # (index.synonyms: "cranio sacral", "CST" or "Upledger" find
+        # (index.search.synonyms: "cranio sacral", "CST" or "Upledger" find
         # craniosacral listings, "Anthem" finds bcbs). One field, not one per
         # listing field: a query word is then one posting list, not an Or of
         # several, which is what keeps matching and scoring cheap at 100,000
@@ -232,7 +234,7 @@ def build_schema() -> fields.Schema:
         insurance=RecurringKeyword(commas=True),
         # Stems that several ids' spellings share ("massag", "therapi"), one
         # term each when the listing's ids contain them: a query word expands
-        # to this one term rather than an Or of many id terms (index.synonyms).
+        # to this one term rather than an Or of many id terms (index.search.synonyms).
         synonyms=RecurringKeyword(),
         # "yes" when the vocabulary's accepts-insurance rule holds, else "no".
         accepts_insurance=RecurringID(),
@@ -246,7 +248,7 @@ def build_schema() -> fields.Schema:
         languages=RecurringKeyword(commas=True),
         # Gender as normalised by the crawl ("female", "male", "non-binary").
         gender=RecurringID(),
-        # Grid cell terms at several resolutions (index.geo.cell_terms): the
+        # Grid cell terms at several resolutions (index.geo.cells.cell_terms): the
         # --near prefilter is an Or of a few of these.
         geo=RecurringKeyword(),
         # ISO timestamp of the first crawl that saw the listing, lexically

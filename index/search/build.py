@@ -1,6 +1,6 @@
 """Writing one generation's content: listings in name order -> Whoosh segments + sidecars.
 
-`index.store` owns the layout (numbering, locking, fsync, publication);
+`index.search.generations` owns the layout (numbering, locking, fsync, publication);
 this module fills a generation directory. A large build is split across
 processes (`workers`): the name-ordered listings are cut into contiguous
 parts, each part is indexed into its own Whoosh segment by its own process
@@ -14,18 +14,10 @@ out in batches to whichever process is free and lists the segments in the
 order they finish, which loses the name order; its parent process only
 pickles documents while two children index them; and a document that fails in
 a child is silently dropped (traps.md). Here each process indexes a fixed
-range, a failure in any part fails the build, and `index.store` checks the
+range, a failure in any part fails the build, and `index.search.generations` checks the
 document count and order before publishing.
 
-Sidecars written here (per generation, indexed by document number):
-
-    knead-coords.bin   lat, lon as native doubles (NaN when unknown)
-    knead-facets.bin   per technique/insurance id, a bitmap of the documents that have it
-    knead-words.txt    unstemmed words for spelling suggestions
-    knead-listings.bin each listing's JSON, zlib-compressed, back to back
-    knead-offsets.bin  where each listing starts in knead-listings.bin (uint64, n + 1)
-    knead-zdict.bin    the zlib preset dictionary the listings are compressed with
-    knead-hot-<segment>.bin  each segment's frequent terms' postings as arrays (index.hot)
+The sidecars it writes are listed in index.search.sidecars.
 """
 
 from __future__ import annotations
@@ -43,9 +35,10 @@ from pathlib import Path
 
 import orjson
 
-from index import document, hot
-from index.store import COORDS, FACETS, LISTINGS, OFFSETS, WORDS, ZDICT
-
+from index.search import document
+from index.search.facets import facet_bits, facet_ids, mark
+from index.search.sidecars import COORDS, FACETS, LISTINGS, OFFSETS, WORDS, ZDICT
+from index.search.whoosh_private import hot
 
 # Below this many listings one process indexes everything: starting another
 # interpreter (~0.5 s with its imports) costs more than it saves.
@@ -103,14 +96,14 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
     """
     from whoosh import index as whoosh_index
 
-    from index.schema import SCHEMA
-    from index.writer import GatheringWriter
+    from index.search.schema import SCHEMA
+    from index.search.whoosh_private.writer import GatheringWriter
 
     if workers is None:
         workers = default_workers() if len(ordered) >= PARALLEL_MIN_LISTINGS else 1
     workers = max(1, min(workers, len(ordered)))
     zdict = document.listing_zdict(ordered[:: max(1, len(ordered) // 64)])
-    facet_ids = document.facet_ids()
+    fids = facet_ids()
     step = math.ceil(len(ordered) / workers) if ordered else 1
     ranges = [(start, min(start + step, len(ordered))) for start in range(0, max(len(ordered), 1), step)]
     ix = whoosh_index.create_in(str(path), SCHEMA)
@@ -133,20 +126,19 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
             if b > a:
                 parts[0].segment = _finish_segment(path, writer)
             else:  # nothing to index: a table of contents with no segment
-                writer._close_segment()
+                writer.close_empty_segment()
             parts += [future.result() for future in futures]
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
         segments = [part.segment for part in parts if part.segment is not None]
-        writer._commit_toc(segments)
-        writer._finish()
+        writer.commit_segments(segments)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()  # closes its files and releases the lock
         raise
-    _write_sidecars(path, parts, zdict, len(ordered), len(facet_ids))
-    return {"facet_ids": list(facet_ids), "segments": len(segments)}
+    _write_sidecars(path, parts, zdict, len(ordered), len(fids))
+    return {"facet_ids": list(fids), "segments": len(segments)}
 
 
 def _process_context():
@@ -165,10 +157,10 @@ def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min:
     """A child process's part: its own segment in the same index, returned, not committed."""
     from whoosh import index as whoosh_index
 
-    from index.writer import GatheringWriter
+    from index.search.whoosh_private.writer import GatheringWriter
 
     ix = whoosh_index.open_dir(path)
-    # No lock (the parent's writer holds it) and no `_finish()`: that would
+    # No lock (the parent's writer holds it) and no `commit_segments()`: its end would
     # delete the temporary directory every writer of this index shares. On
     # failure the parent removes the whole generation directory.
     writer = GatheringWriter(ix, hot_min=hot_min, _lk=False, compound=False)
@@ -180,7 +172,7 @@ def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min:
 
 def _finish_segment(path: Path, writer):
     """Write the writer's segment (not yet listed in the table of contents) and its hot postings."""
-    segment = writer._finalize_segment()
+    segment = writer.finalize_segment()
     decoders = {name: field.format.decode_positions for name, field in writer.schema.items()
                 if field.format and field.format.supports("positions")}
     hot.write(path, segment.segment_id(), writer.hot, decoders)
@@ -191,7 +183,7 @@ def _finish_segment(path: Path, writer):
 def _fill(writer, ordered: list[bytes], zdict: bytes) -> _Part:
     """Add each listing to `writer` and gather its sidecar data."""
     codec = document.StoredCodec(zdict)
-    bit_of = {fid: bit for bit, fid in enumerate(document.facet_ids())}
+    bit_of = {fid: bit for bit, fid in enumerate(facet_ids())}
     part = _Part(segment=None)
     chunks = []
     add, pack = writer.add_document, codec.pack
@@ -203,7 +195,7 @@ def _fill(writer, ordered: list[bytes], zdict: bytes) -> _Part:
         part.lengths.append(len(blob))
         part.lats.append(listing["lat"] if listing["lat"] is not None else math.nan)
         part.lons.append(listing["lon"] if listing["lon"] is not None else math.nan)
-        for facet in document.facet_bits(listing, bit_of):
+        for facet in facet_bits(listing, bit_of):
             part.facet_docs.setdefault(facet, []).append(docnum)
         part.words |= document.spelling_words(listing)
     part.blobs = b"".join(chunks)
@@ -223,7 +215,7 @@ def _write_sidecars(path: Path, parts: list[_Part], zdict: bytes, count: int, n_
             lats.extend(part.lats)
             lons.extend(part.lons)
             for facet, docnums in part.facet_docs.items():
-                document.mark(bitmaps[facet], map(base.__add__, docnums))
+                mark(bitmaps[facet], map(base.__add__, docnums))
             words |= part.words
             base += len(part.lengths)
     (path / COORDS).write_bytes(lats.tobytes() + lons.tobytes())

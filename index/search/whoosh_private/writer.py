@@ -126,3 +126,25 @@ class GatheringWriter(SegmentWriter):
                 writer.finish_term()
             writer.finish_field()
         writer.close()
+
+    # The steps of Whoosh's commit, taken one at a time: a large build writes
+    # several segments (one per process) and lists them in one table of
+    # contents, which `SegmentWriter.commit()` cannot do.
+
+    def finalize_segment(self):
+        """Write this writer's segment; returns it, not yet listed in the table of contents."""
+        return self._finalize_segment()
+
+    def close_empty_segment(self) -> None:
+        """Close a writer that was given no documents (its segment is not written)."""
+        self._close_segment()
+
+    def commit_segments(self, segments: list) -> None:
+        """List `segments` in the index's table of contents, in this order, and release the lock."""
+        self._commit_toc(segments)
+        self._finish()
+
+
+def segment_count(ix) -> int:
+    """How many segments the index's table of contents lists."""
+    return len(ix._segments())

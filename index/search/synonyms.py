@@ -32,8 +32,8 @@ from functools import lru_cache
 
 from whoosh import query as wq
 
-from index import vocabulary
-from index.schema import ANALYZER, TEXT_FIELD
+from index.model import vocabulary
+from index.search.schema import ANALYZER, TEXT_FIELD
 
 # The field of the group terms (shared stems, see above).
 SYNONYM_FIELD = "synonyms"

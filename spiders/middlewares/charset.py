@@ -1,33 +1,15 @@
-"""What a response body may be: bounded after decompression, decoded in its real charset."""
+"""`CharsetMiddleware`: a page is decoded in the charset it is really in, whatever its label says."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from w3lib.encoding import (
     html_body_declared_encoding,
     http_content_type_encoding,
     read_bom,
 )
-
-from spiders.middlewares.report import failed
-
-
-class CountedHttpCompressionMiddleware(HttpCompressionMiddleware):
-    """Scrapy's decompression; a body that inflates past DOWNLOAD_MAXSIZE is counted as failed."""
-
-    def process_response(self, request: Any, response: Any) -> Any:
-        try:
-            return super().process_response(request, response)
-        except IgnoreRequest:
-            if self.stats is not None:
-                self.stats.inc_value("knead/oversized")
-                failed(self.stats, request.url, "decompressed body over DOWNLOAD_MAXSIZE")
-            raise
-
 
 _SINGLE_BYTE_LABELS = {"cp1252", "ascii", "latin_1", "iso8859-15"}  # as w3lib names them
 

@@ -14,8 +14,9 @@ import difflib
 import re
 from functools import lru_cache
 
-from index import synonyms, vocabulary
-from index.schema import ANALYZER
+from index.model import vocabulary
+from index.search import synonyms
+from index.search.schema import ANALYZER
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +56,7 @@ def _near_length(words: list[str], key: str) -> list[str]:
 
 def suggestions(searcher, generation, text: str) -> list[str]:
     """The query text with each unmatched word corrected, or [] when nothing could be."""
-    from index.search import query_words
+    from index.search.query import query_words
 
     corrected, changed = text, False
     for word in dict.fromkeys(query_words(text)):

@@ -8,7 +8,7 @@ a maximum length, lists are bounded. Only a listing without an id is rejected
 (`InvalidListing`), and the builder counts it.
 
 `to_document` turns a cleaned listing into the field values of
-`index.schema`; `sort_key`, `facet_bits` and `spelling_words` feed the
+`index.search.schema`; `sort_key`, `facet_bits` and `spelling_words` feed the
 per-generation sidecars (name order, facet bitmask, suggestion words).
 """
 
@@ -21,43 +21,23 @@ from typing import Any
 
 import orjson
 
-from index import geo, synonyms, vocabulary
-from index.listing import FIELD_NAMES, LIST_FIELDS
-from index.states import STATES
+from index.geo.cells import cell_terms
+from index.geo.distance import valid_coordinates
+from index.model import vocabulary
+from index.model.listing import FIELD_NAMES, LIST_FIELDS
+from index.model.states import STATES
+from index.model.text import MAX_ID, MAX_LIST_ITEMS, bounded_text, limit_for
+from index.search import synonyms
 
 EXTRA_FIELDS = ("first_seen", "last_seen", "stale", "stale_since")  # added by the store of record
 BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients")
 FLOAT_FIELDS = ("lat", "lon")
-MAX_ID = 300
-MAX_TEXT = 1_000  # any one string field or list item
-MAX_BIO = 20_000
-MAX_ITEMS = 200  # items in any one list field
 
-# C0/C1 control characters except tab and newline, and every surrogate code
-# point (a lone surrogate is what invalid UTF-8 becomes; it cannot be encoded).
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 class InvalidListing(ValueError):
     """A listing the index cannot hold at all (no usable id)."""
-
-
-def clean_text(value: object, limit: int = MAX_TEXT) -> str | None:
-    """A bounded, printable string, or None for anything empty or not text-like."""
-    if type(value) is not str:
-        if value is None or isinstance(value, bool):
-            return None
-        if isinstance(value, (int, float)):
-            value = str(value)
-        elif not isinstance(value, str):
-            return None
-    # isprintable() is False for every character _UNPRINTABLE matches (and for
-    # tabs, newlines and other spaces): most strings skip the regex.
-    if not value.isprintable():
-        value = _UNPRINTABLE.sub(" ", value)
-    value = value.strip()[:limit]
-    return value or None
 
 
 def _clean_list(value: object) -> list[str]:
@@ -68,8 +48,8 @@ def _clean_list(value: object) -> list[str]:
     if not isinstance(value, (list, tuple)):
         return []
     out = []
-    for item in value[:MAX_ITEMS]:
-        text = clean_text(item)
+    for item in value[:MAX_LIST_ITEMS]:
+        text = bounded_text(item)
         if text is not None and text not in out:
             out.append(text)
     return out
@@ -81,7 +61,7 @@ _PLAN = tuple(
     (name,
      _LIST if name in LIST_FIELDS else _STALE if name == "stale" else _BOOL if name in BOOL_FIELDS
      else _FLOAT if name in FLOAT_FIELDS else _TEXT,
-     MAX_BIO if name == "bio" else MAX_TEXT)
+     limit_for(name))
     for name in FIELD_NAMES + EXTRA_FIELDS
 )
 
@@ -90,7 +70,7 @@ def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
     """The listing with exactly the listing fields (plus first/last seen), each of its type and bounded."""
     if not isinstance(listing, Mapping):
         raise InvalidListing(f"not a mapping: {type(listing).__name__}")
-    listing_id = clean_text(listing.get("id"), MAX_ID)
+    listing_id = bounded_text(listing.get("id"), MAX_ID)
     if listing_id is None:
         raise InvalidListing("listing has no id")
     out: dict[str, Any] = {}
@@ -98,7 +78,7 @@ def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
     for name, kind, limit in _PLAN:
         value = get(name)
         if kind == _TEXT:
-            out[name] = clean_text(value, limit)
+            out[name] = bounded_text(value, limit)
         elif kind == _LIST:
             out[name] = _clean_list(value)
         elif kind == _STALE:
@@ -108,7 +88,7 @@ def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[name] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
     out["id"] = listing_id
-    if not geo.valid_coordinates(out["lat"], out["lon"]):
+    if not valid_coordinates(out["lat"], out["lon"]):
         out["lat"] = out["lon"] = None
     if out["state"]:
         out["state"] = out["state"].upper()
@@ -128,7 +108,7 @@ def norm_city(city: str | None) -> str:
 
 
 def _keywords(values: Iterable[str]) -> list[str]:
-    # A list is indexed as tokens already split (index.schema.RecurringKeyword);
+    # A list is indexed as tokens already split (index.search.schema.RecurringKeyword);
     # no comma inside a value, so a query's comma-split value finds it.
     return list(dict.fromkeys(v for v in (v.replace(",", " ").strip() for v in values if v) if v))
 
@@ -136,7 +116,7 @@ def _keywords(values: Iterable[str]) -> list[str]:
 def vocabulary_text(listing: Mapping[str, Any]) -> str:
     """What the listing's technique and insurance ids stand for, one line per id.
 
-    Not indexed: `index.synonyms` matches these words at query time through
+    Not indexed: `index.search.synonyms` matches these words at query time through
     the id terms. The FTS5 benchmark reference indexes them as text.
     """
     lines = []
@@ -146,13 +126,13 @@ def vocabulary_text(listing: Mapping[str, Any]) -> str:
 
 
 def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
-    """A cleaned listing -> the field values of `index.schema.SCHEMA`."""
+    """A cleaned listing -> the field values of `index.search.schema.SCHEMA`."""
     state = listing.get("state") or ""
     doc: dict[str, Any] = {
         "id": listing["id"],
         "text": "\n".join(filter(None, (
             # Who, what they treat, where. Not their techniques' and insurance's
-            # spellings: those match at query time (index.synonyms).
+            # spellings: those match at query time (index.search.synonyms).
             " ".join(filter(None, (listing.get("name"), listing.get("business"), *listing["credentials"]))),
             listing.get("bio"),
             *listing["conditions"],
@@ -176,7 +156,7 @@ def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
         if value:
             doc[name] = value
     if listing.get("lat") is not None:
-        doc["geo"] = _keywords(geo.cell_terms(listing["lat"], listing["lon"]))
+        doc["geo"] = _keywords(cell_terms(listing["lat"], listing["lon"]))
     # Whoosh rejects empty strings in some fields; leave empty fields out.
     return {k: v for k, v in doc.items() if v != "" and v != []}
 
@@ -225,29 +205,6 @@ def sort_key(listing: Mapping[str, Any]) -> tuple[int, str, str]:
     """Name order (casefolded; listings without a name last), then id: the docnum order."""
     name = (listing.get("name") or listing.get("business") or "").casefold()
     return (0 if name else 1, name, listing["id"])
-
-
-def facet_ids() -> tuple[str, ...]:
-    """The facets' order in the facet sidecar: technique ids, then insurance ids."""
-    return tuple(f"t:{t}" for t in vocabulary.TECHNIQUES) + tuple(f"i:{i}" for i in vocabulary.INSURANCES)
-
-
-def facet_bits(listing: Mapping[str, Any], bit_of: Mapping[str, int]) -> list[int]:
-    """The facet numbers (see `facet_ids`) of the listing's technique and insurance ids (unknown ids ignored)."""
-    bits = []
-    for prefix, ids in (("t:", listing["techniques"]), ("i:", listing["insurance"])):
-        for term_id in ids:
-            bit = bit_of.get(prefix + term_id)
-            if bit is not None:
-                bits.append(bit)
-    return bits
-
-
-def mark(bitmap: bytearray, docnums: Iterable[int]) -> bytearray:
-    """Set the bits of `docnums` in `bitmap` (bit d of byte d // 8, little-endian order); returns it."""
-    for d in docnums:
-        bitmap[d >> 3] |= 1 << (d & 7)
-    return bitmap
 
 
 def spelling_words(listing: Mapping[str, Any]) -> set[str]:

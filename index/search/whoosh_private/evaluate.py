@@ -4,9 +4,9 @@ Whoosh matches a query one document at a time: an `And` of three words is a
 tree of intersection matchers, each step a few Python calls per candidate,
 and a phrase adds a span matcher on top. For a common word that is most of a
 search. `scored_matches` evaluates the shapes the query parser produces for
-plain text (terms, phrases, `And`, unscaled `Or`, as `index.synonyms` expands
+plain text (terms, phrases, `And`, unscaled `Or`, as `index.search.synonyms` expands
 them) on whole posting lists instead: each list read into a dict (docnum ->
-weight), from its plain arrays for a frequent term (index.hot), else a
+weight), from its plain arrays for a frequent term (index.search.whoosh_private.hot), else a
 Whoosh block at a time; `And` as dict-key intersection, `Or` as a merge,
 phrases checked by position only on the documents that have every word.
 Scores are Whoosh's: TF-IDF per term (weight x idf), summed over the terms
@@ -20,10 +20,10 @@ tests/test_index_search.py checks both give the same matches and scores.
 
 from __future__ import annotations
 
+import operator
 from array import array
 from bisect import bisect_left, bisect_right
 from itertools import accumulate, repeat
-import operator
 from typing import Protocol
 
 from whoosh import query as wq
@@ -36,13 +36,13 @@ class _Unsupported(Exception):
 
 
 class HotLookup(Protocol):
-    """Frequent terms read from plain arrays (index.hot); `store.Generation` is one."""
+    """Frequent terms read from plain arrays (index.search.whoosh_private.hot); `store.Generation` is one."""
 
     def hot_postings(self, segment_id: str, fieldname: str, text: str) -> tuple[array, array, array] | None:
         """(docnums within the segment, the docnums whose weight is not 1, their weights), or None."""
 
     def hot_occurrences(self, segment_id: str, fieldname: str, text: str) -> array | None:
-        """Occurrences as docnum << index.hot.POSITION_BITS | position, or None."""
+        """Occurrences as docnum << index.search.whoosh_private.hot.POSITION_BITS | position, or None."""
 
 
 def scored_matches(searcher, q: wq.Query, within: list[int] | None = None, hot: HotLookup | None = None) -> Scores | None:
@@ -50,7 +50,7 @@ def scored_matches(searcher, q: wq.Query, within: list[int] | None = None, hot: 
 
     With `within` (sorted docnums, e.g. what a filter lets through), matches
     outside it may be left out: posting blocks holding none of them are skipped.
-    `hot` reads frequent terms from their arrays (index.hot) instead of Whoosh's blocks.
+    `hot` reads frequent terms from their arrays (index.search.whoosh_private.hot) instead of Whoosh's blocks.
     """
     if not searcher.doc_count_all():
         return {}  # and no idf to compute: log(0)
@@ -169,10 +169,10 @@ def _phrase(searcher, fieldname: str, words: list[str], within: list[int] | None
 
 
 def _phrase_from_occurrences(searcher, fieldname: str, words: list[str], hot: HotLookup | None) -> set[int] | None:
-    """The documents holding the phrase, from the words' occurrence arrays (index.hot),
+    """The documents holding the phrase, from the words' occurrence arrays (index.search.whoosh_private.hot),
     or None when a word is not frequent in every segment: a set intersection in C of
     each word's occurrences shifted back by its place in the phrase."""
-    from index.hot import POSITION_BITS
+    from index.search.whoosh_private.hot import POSITION_BITS
 
     if hot is None:
         return None

@@ -109,7 +109,7 @@ def load(cache_dir: str | os.PathLike[str] | None = None) -> ZipTable:
 
 _CHILD = (
     "import sys; sys.path.insert(0, sys.argv[2]); from pathlib import Path; "
-    "from index.ziptable import build, write_cache; write_cache(build(), Path(sys.argv[1]))"
+    "from index.geo.ziptable import build, write_cache; write_cache(build(), Path(sys.argv[1]))"
 )
 
 

@@ -1,4 +1,4 @@
-"""`knead crawl --resume`: skip the profiles an interrupted crawl already staged.
+"""`ResumeMiddleware`, for `knead crawl --resume`: skip the profiles an interrupted crawl already staged.
 
 Results pages are fetched again (they are how profiles are found), but a
 profile request whose listing id (request meta `listing_id`, set by the
@@ -12,8 +12,8 @@ from typing import Any
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from index.datadir import DataDir
-from index.records import RecordStore
+from index.records.datadir import DataDir
+from index.records.store import RecordStore
 
 
 class ResumeMiddleware:

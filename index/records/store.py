@@ -74,8 +74,10 @@ CREATE TABLE IF NOT EXISTS crawls (
 _VOLATILE = ("scraped_at", "first_seen", "last_seen", "stale", "stale_since")
 _CRAWL_KEYS = ("id", "source", "started_at", "finished_at", "status", "pid", "scope", "stats", "counts", "gate")
 
-# Crawl statuses.
-RUNNING, FINISHED, INTERRUPTED, HELD, PUBLISHED = "running", "finished", "interrupted", "held", "published"
+# Crawl statuses. LIMITED: stopped at its item limit (`--max-items`), publishable
+# but partial, so it marks nothing stale.
+RUNNING, FINISHED, LIMITED, INTERRUPTED, HELD, PUBLISHED = (
+    "running", "finished", "limited", "interrupted", "held", "published")
 
 
 def utc_now() -> str:
@@ -233,26 +235,7 @@ class RecordStore:
         with self._db:  # one transaction: a kill leaves either all of it or none
             for listing_id, data, new_digest, seen_at, old_digest in self._staged_pages(crawl_id):
                 counts["found"] += 1
-                if old_digest is None:
-                    counts["new"] += 1
-                    self._db.execute(
-                        "INSERT INTO listings (id, source, data, digest, first_seen, last_seen, crawl_id)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (listing_id, source, data, new_digest, seen_at, seen_at, crawl_id),
-                    )
-                elif old_digest == new_digest:
-                    counts["unchanged"] += 1
-                    self._db.execute(
-                        "UPDATE listings SET last_seen = ?, crawl_id = ?, stale_since = NULL WHERE id = ?",
-                        (seen_at, crawl_id, listing_id),
-                    )
-                else:
-                    counts["changed"] += 1
-                    self._db.execute(
-                        "UPDATE listings SET data = ?, digest = ?, last_seen = ?, crawl_id = ?, stale_since = NULL"
-                        " WHERE id = ?",
-                        (data, new_digest, seen_at, crawl_id, listing_id),
-                    )
+                counts[self._put(listing_id, source, data, new_digest, old_digest, seen_at, crawl_id)] += 1
             if complete:
                 counts["gone"] = self._db.execute(
                     "UPDATE listings SET stale_since = ? WHERE source = ? AND stale_since IS NULL"
@@ -292,30 +275,34 @@ class RecordStore:
 
     def upsert(self, listing: dict[str, Any], crawl_id: int | None = None, seen_at: str | None = None) -> str:
         """Write one listing straight into the published set (imports, tests); "new"/"changed"/"unchanged"."""
-        seen_at = seen_at or utc_now()
-        new_digest = digest(listing)
         row = self._db.execute("SELECT digest FROM listings WHERE id = ?", (listing["id"],)).fetchone()
-        if row is None:
+        outcome = self._put(listing["id"], listing["source"], _dumps(listing), digest(listing),
+                            row[0] if row else None, seen_at or utc_now(), crawl_id)
+        self._wrote()
+        return outcome
+
+    def _put(self, listing_id: str, source: str, data: str, new_digest: str, old_digest: str | None,
+             seen_at: str, crawl_id: int | None) -> str:
+        """Write one listing as found at `seen_at`: "new", "changed" or "unchanged" (only its
+        last sighting is recorded, and it is no longer stale)."""
+        if old_digest is None:
             self._db.execute(
                 "INSERT INTO listings (id, source, data, digest, first_seen, last_seen, crawl_id)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (listing["id"], listing["source"], _dumps(listing), new_digest, seen_at, seen_at, crawl_id),
+                (listing_id, source, data, new_digest, seen_at, seen_at, crawl_id),
             )
-            outcome = "new"
-        elif row[0] == new_digest:
+            return "new"
+        if old_digest == new_digest:
             self._db.execute(
                 "UPDATE listings SET last_seen = ?, crawl_id = ?, stale_since = NULL WHERE id = ?",
-                (seen_at, crawl_id, listing["id"]),
+                (seen_at, crawl_id, listing_id),
             )
-            outcome = "unchanged"
-        else:
-            self._db.execute(
-                "UPDATE listings SET data = ?, digest = ?, last_seen = ?, crawl_id = ?, stale_since = NULL WHERE id = ?",
-                (_dumps(listing), new_digest, seen_at, crawl_id, listing["id"]),
-            )
-            outcome = "changed"
-        self._wrote()
-        return outcome
+            return "unchanged"
+        self._db.execute(
+            "UPDATE listings SET data = ?, digest = ?, last_seen = ?, crawl_id = ?, stale_since = NULL WHERE id = ?",
+            (data, new_digest, seen_at, crawl_id, listing_id),
+        )
+        return "changed"
 
     def listings(self, source: str | None = None, *, include_stale: bool = True) -> Iterator[dict[str, Any]]:
         """Every published listing as a dict, ordered by id, with `first_seen`, `last_seen`,

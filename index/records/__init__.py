@@ -1,0 +1,13 @@
+"""The store of record and a crawl's life-cycle, from staged to published.
+
+- `datadir`: where knead keeps its files (store, index, HTTP cache, lock).
+- `store`: `RecordStore`, every listing knead crawled, in SQLite, with the
+  crawls that found them; crawls stage into it.
+- `gate`: the publish gate, the rules a crawl must pass to be published.
+- `publish`: the one call that turns an ended crawl into what people
+  search (gate, merge, new index generation), and `rebuild_index`.
+- `lock`: one crawl per data directory.
+
+May import `index.model` and `index.search` (publishing drives the index);
+the index never imports this package.
+"""

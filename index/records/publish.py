@@ -1,0 +1,103 @@
+"""A finished crawl becomes what people search: the gate, the merge into the store, the new index.
+
+One call, `publish_crawl`, for every way a crawl ends: `knead crawl` calls it
+once the crawl process is done, and a plain `scrapy crawl` calls it from the
+store pipeline when the spider closes, so both publish by the same rules:
+
+1. The crawl must have ended normally (finished, or stopped at its item
+   limit, which publishes without marking anything stale); an interrupted
+   crawl raises `CrawlNotFinished` and stays staged for `--resume`.
+2. The publish gate (index.records.gate) compares it with the last published
+   crawl of the same scope; any reason to refuse raises `CrawlHeld`, records
+   the reasons on the crawl, and leaves its listings staged for inspection.
+3. The staged listings are merged into the published ones (new, changed,
+   unchanged, newly stale, dropped after `stale_days`).
+4. The index is rebuilt from the store into a new generation (`rebuild_index`,
+   also what `knead reindex` runs); a failed build raises
+   `generations.BuildError` and the previous generation keeps serving.
+
+The index is a library of its own (index.search); this module is the one
+place where the store of record drives it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from index.records import gate
+from index.records.datadir import DataDir
+from index.records.store import FINISHED, HELD, LIMITED, PUBLISHED, RecordStore
+
+
+class NothingCrawled(Exception):
+    """The data directory has no store of record yet."""
+
+
+class CrawlNotFinished(Exception):
+    """The crawl ended before it finished (interrupted, killed); nothing was published."""
+
+    def __init__(self, crawl_id: int, status: str):
+        super().__init__(f"crawl {crawl_id} did not finish ({status})")
+        self.crawl_id, self.status = crawl_id, status
+
+
+class CrawlHeld(Exception):
+    """The crawl failed the publish gate; its listings stay staged, the index as it was."""
+
+    def __init__(self, crawl_id: int, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.crawl_id, self.reasons = crawl_id, reasons
+
+
+@dataclass(frozen=True)
+class Published:
+    counts: dict[str, int]  # found, new, changed, unchanged, gone, dropped
+    index: Any = None  # generations.BuildResult, or None when the index was not rebuilt
+
+
+def publish_crawl(data_dir: DataDir, crawl_id: int, *, pages: int, failed: int, accept_drop: bool = False,
+                  stale_days: float | None = None, rebuild: bool = True) -> Published:
+    """Gate, merge and index one ended crawl (see the module docstring).
+
+    `pages` and `failed`: pages fetched and URLs that finally failed (the
+    gate's error budget). Raises CrawlNotFinished, CrawlHeld, or
+    generations.BuildError (the store is then published, the index is not:
+    `knead reindex`).
+    """
+    with RecordStore(data_dir.records_path) as store:
+        row = store.crawl(crawl_id)
+        if row is None:
+            raise CrawlNotFinished(crawl_id, "unknown crawl")
+        status = row["status"]
+        if status not in (FINISHED, LIMITED):
+            raise CrawlNotFinished(crawl_id, status)
+        complete = status == FINISHED
+        found, rates = gate.field_rates(store.staged_listings(crawl_id))
+        previous = store.last_crawl(row["source"], (PUBLISHED,), scope=row["scope"])
+        reasons = gate.check(
+            found=found, rates=rates, pages=pages, failed=failed,
+            previous=previous["counts"] if previous and complete else None,
+            policy=gate.GatePolicy(accept_drop=accept_drop),
+        )
+        if reasons:
+            store.set_crawl(crawl_id, status=HELD, gate={"reasons": reasons, "found": found, "rates": rates})
+            raise CrawlHeld(crawl_id, reasons)
+        counts = store.publish_crawl(crawl_id, complete=complete, stale_days=stale_days)
+        store.set_crawl(crawl_id, counts={**counts, "rates": rates, "failed": failed, "pages": pages})
+    return Published(counts, rebuild_index(data_dir) if rebuild else None)
+
+
+def rebuild_index(data_dir: DataDir):
+    """Build a new index generation from every published listing and serve it.
+
+    Returns generations.BuildResult; raises NothingCrawled when there is no
+    store yet, generations.BuildError when the build fails (the previous
+    generation keeps serving).
+    """
+    from index.search.generations import build_index
+
+    if not data_dir.records_path.exists():
+        raise NothingCrawled(f"Nothing crawled yet in {data_dir.root}")
+    with RecordStore(data_dir.records_path) as store:
+        return build_index(store.listings(), data_dir.index_root)

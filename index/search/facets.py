@@ -1,0 +1,58 @@
+"""Technique and insurance facets: what a generation's facet sidecar holds, and counting it.
+
+Per technique and insurance id, the sidecar holds a bitmap of the documents
+that have it (bit d of byte d // 8), written at build time (`facet_bits`,
+`mark`) in the order `facet_ids` gives; a count over any set of matches is
+then an AND and a popcount per id (`facet_counts`), no per-document work
+for each facet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from index.model import vocabulary
+
+if TYPE_CHECKING:
+    from index.search.generations import Generation
+
+
+def facet_ids() -> tuple[str, ...]:
+    """The facets' order in the facet sidecar: technique ids, then insurance ids."""
+    return tuple(f"t:{t}" for t in vocabulary.TECHNIQUES) + tuple(f"i:{i}" for i in vocabulary.INSURANCES)
+
+
+def facet_bits(listing: Mapping[str, Any], bit_of: Mapping[str, int]) -> list[int]:
+    """The facet numbers (see `facet_ids`) of the listing's technique and insurance ids (unknown ids ignored)."""
+    bits = []
+    for prefix, ids in (("t:", listing["techniques"]), ("i:", listing["insurance"])):
+        for term_id in ids:
+            bit = bit_of.get(prefix + term_id)
+            if bit is not None:
+                bits.append(bit)
+    return bits
+
+
+def mark(bitmap: bytearray, docnums: Iterable[int]) -> bytearray:
+    """Set the bits of `docnums` in `bitmap` (bit d of byte d // 8, little-endian order); returns it."""
+    for d in docnums:
+        bitmap[d >> 3] |= 1 << (d & 7)
+    return bitmap
+
+
+def facet_counts(gen: Generation, docs: list[int]) -> dict[str, dict[str, int]]:
+    """How many of `docs` offer each technique and take each insurance, most first."""
+    bitmaps, ids = gen.facet_bitmaps, gen.meta["facet_ids"]
+    n = gen.meta["doc_count"]
+    if len(docs) == n:
+        counts = [bitmap.bit_count() for bitmap in bitmaps]
+    else:
+        # The matches as the bits of one int, then an AND and a popcount per
+        # facet: the per-match work is one loop, not one per facet.
+        matches = int.from_bytes(mark(bytearray((n + 7) // 8), docs), "little")
+        counts = [(bitmap & matches).bit_count() for bitmap in bitmaps]
+    out: dict[str, dict[str, int]] = {"techniques": {}, "insurance": {}}
+    for count, fid in sorted(((c, fid) for c, fid in zip(counts, ids) if c), key=lambda item: (-item[0], item[1])):
+        out["techniques" if fid.startswith("t:") else "insurance"][fid[2:]] = count
+    return out
