@@ -20,7 +20,6 @@ from search_cli import options
 from search_cli.output import (
     echo_err,
     output_options,
-    phone_display,
     render_table,
     resolve_format,
     to_csv,
@@ -28,8 +27,6 @@ from search_cli.output import (
     to_jsonl,
     write_output,
 )
-
-FACETS_SHOWN = 8  # per facet under the table
 
 
 def _no_index(data_dir: DataDir) -> click.ClickException:
@@ -120,6 +117,8 @@ def search(ctx, filters: options.SearchFilters, limit, all_, fmt, output):
     request = filters.request(limit=None if all_ else limit)
     result = run_search(data_dir, request)
     if fmt == "table":
+        from search_cli.table import _table
+
         write_output(render_table(lambda console: _table(console, result, filters.near, request)), output)
     else:
         write_file_format(to_export(result, filters, request), fmt, output if output is not None else "-")
@@ -130,48 +129,6 @@ def _shown_query(query: str | None) -> str | None:
     from index.search.query import clean_query
 
     return clean_query(query) or None
-
-
-def _first_ids(ids: list[str], wanted, shown: int = 3) -> str:
-    """The ids asked for first, then the others; at most `shown`, then "+N" (80 columns)."""
-    wanted = set(wanted or ())
-    ordered = [i for i in ids if i in wanted] + [i for i in ids if i not in wanted]
-    more = f" +{len(ordered) - shown}" if len(ordered) > shown else ""
-    return ", ".join(ordered[:shown]) + more
-
-
-def _table(console, result, near, request) -> None:
-    from rich import box
-    from rich.table import Table
-
-    # No vertical rules: at 80 columns every character goes to the values.
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("Name", overflow="fold")
-    table.add_column("Where", overflow="fold")
-    table.add_column("Techniques", overflow="fold")
-    table.add_column("Insurance", overflow="fold")
-    table.add_column("Phone", no_wrap=True)
-    for row in result.results:
-        who = ", ".join(filter(None, [row.get("name") or "(no name)", *row.get("credentials", [])]))
-        if row.get("stale"):
-            who += " (stale)"
-        if row.get("business"):
-            who += f"\n{row['business']}"
-        where = ", ".join(filter(None, (row.get("city"), row.get("state"))))
-        if near:
-            where += f"\n{row['distance_miles']:.1f} mi"
-        table.add_row(who, where, _first_ids(row.get("techniques") or [], request.techniques),
-                      _first_ids(row.get("insurance") or [], request.insurance), phone_display(row.get("phone")))
-    if result.results:
-        console.print(table)
-    place = f" within {request.radius_miles:g} miles of {near[2]}" if near else ""
-    console.print(f"Showing {len(result.results)} of {result.total} listings{place}.")
-    for facet, title in (("techniques", "Techniques"), ("insurance", "Insurance")):
-        counts = list(result.facets.get(facet, {}).items())
-        if counts:
-            shown = ", ".join(f"{k} {n}" for k, n in counts[:FACETS_SHOWN])
-            more = f", +{len(counts) - FACETS_SHOWN} more" if len(counts) > FACETS_SHOWN else ""
-            console.print(f"{title}: {shown}{more}")
 
 
 @click.command("reindex")

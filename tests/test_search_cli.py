@@ -247,7 +247,7 @@ def test_search_path_imports_neither_scrapy_nor_zipcodes_nor_the_builder(tiny):
 
 
 def test_table_lists_the_asked_for_ids_first_and_counts_the_rest():
-    from search_cli.search import _first_ids
+    from search_cli.table import _first_ids
 
     ids = ["swedish", "cupping", "deep-tissue", "reiki", "thai"]
     assert _first_ids(ids, ("deep-tissue",)) == "deep-tissue, swedish, cupping +2"
