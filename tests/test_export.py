@@ -276,15 +276,15 @@ def test_vcard_round_trip(corpus, tmp_path, search):
     assert len(cards) == len(expected)
     for card, want in zip(cards, expected):
         assert card.version.value == "4.0"
-        assert card.uid.value == want["id"]
+        assert card.uid.value == card.contents["x-knead-id"][0].value == want["id"]  # the id `knead show` takes
         assert card.fn.value == (want["name"] or want["business"] or want["id"])
         assert card.tel.value == f"tel:{want['phone']}"
         if want["business"]:
             assert card.org.value == [want["business"]]
         if want["credentials"]:
             assert card.title.value == ", ".join(want["credentials"])
-        if want["name"]:
-            assert (card.n.value.given + " " + card.n.value.family) == want["name"]
+        if want["name"]:  # "First Last" in the corpus
+            assert (card.n.value.given, card.n.value.family) == tuple(want["name"].split(" ", 1))
         adr = card.adr.value
         assert (adr.street, adr.city, adr.region, adr.code) == (want["street"], want["city"], want["state"], want["zip"])
         if want["lat"] is None:
@@ -293,6 +293,7 @@ def test_vcard_round_trip(corpus, tmp_path, search):
             lat, lon = card.geo.value.removeprefix("geo:").split(",")
             assert (float(lat), float(lon)) == (want["lat"], want["lon"])
         assert f"Listing: {want['url']}" in card.note.value
+        assert card.note.value.startswith(f"knead id: {want['id']}\n")
 
 
 @pytest.mark.parametrize("search", SEARCHES, ids=["text-near", "filters", "state"])
@@ -391,7 +392,8 @@ def test_hostile_text_in_vcards(hostile, tmp_path):
     assert "Conditions: neck; pain, a|b, -2+3, @SUM(A1)" in one.note.value
     assert one.url.value == "javascript:alert(1)"  # a contact's URL is data; no app runs it
     assert two.fn.value == "Łukasz Nguyễn 山田 \\ O'Brien"
-    assert (two.n.value.family, two.n.value.given) == ("O'Brien", "Łukasz Nguyễn 山田 \\")
+    n = two.n.value
+    assert (n.family, n.given, n.additional) == ("O'Brien", "Łukasz", "Nguyễn 山田 \\")
     assert two.url.value == "https://x.example/a,b;c?q=1&z=2"
     assert two.tel.value == "(860) 555-0102 ext. 3"
     assert two.org.value == [want["h:2"]["business"]] and two.org.value[0].startswith("Tab\tand CR")

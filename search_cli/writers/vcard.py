@@ -1,18 +1,23 @@
 """vCard 4.0 (RFC 6350): one card per listing, for phones and address books.
 
-Each card has FN (the name, else the business), N (family; given), KIND, ORG
-(the business), TITLE (the credentials), TEL (a `tel:` URI when the phone is
-E.164), EMAIL, URL (the therapist's website), ADR (street, city, state, ZIP),
-GEO (a `geo:` URI), CATEGORIES and a NOTE with the techniques, insurance and
-the directory page. Text values escape backslash, comma, semicolon and new
-lines (RFC 6350 3.4); URI values (the website) lose any control character that
-would end the line and are escaped the same way. Lines are CRLF and folded at 75 octets
-without splitting a UTF-8 character (3.2).
+Each card has UID and X-KNEAD-ID (the listing's knead id, the one `knead show`
+takes), FN (the name, else the business), N (family; given; middle; title;
+suffix, split by nameparser so "Maria de la Cruz" files under "de la Cruz"),
+NICKNAME (a quoted nickname in the name), KIND, ORG (the business), TITLE (the
+credentials), TEL (a `tel:` URI when the phone is E.164), EMAIL, URL (the
+therapist's website), ADR (street, city, state, ZIP), GEO (a `geo:` URI),
+CATEGORIES and a NOTE with the knead id, techniques, insurance and the
+directory page (address books show NOTE; few show UID or X- properties).
+Text values escape backslash, comma, semicolon and new lines (RFC 6350 3.4);
+URI values (the website) lose any control character that would end the line
+and are escaped the same way. Lines are CRLF and folded at 75 octets without
+splitting a UTF-8 character (3.2).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 MAX_OCTETS = 75
@@ -52,16 +57,31 @@ def fold(line: str) -> str:
     return (CRLF + " ").join(parts) + CRLF
 
 
-def split_name(name: str) -> tuple[str, str]:
-    """"Ana Maria Silva" -> ("Silva", "Ana Maria"): the last word is taken as the family name."""
-    words = name.split()
-    if len(words) < 2:
-        return name.strip(), ""
-    return words[-1], " ".join(words[:-1])
+@dataclass(frozen=True)
+class NameParts:
+    """The five components of N (RFC 6350 6.2.2) and a nickname."""
+
+    family: str
+    given: str
+    additional: str
+    prefix: str
+    suffix: str
+    nickname: str
+
+
+def split_name(name: str) -> NameParts:
+    """A person's name in N's parts: particles and compound surnames stay in the family name
+    ("Maria de la Cruz" -> family "de la Cruz"), titles and suffixes ("Dr.", "Jr.") apart."""
+    # nameparser knows particles (van, de la, St.), titles, suffixes and "Last, First";
+    # imported here so the other export formats never load its tables.
+    from nameparser import HumanName
+
+    parsed = HumanName(name)
+    return NameParts(parsed.last, parsed.first, parsed.middle, parsed.title, parsed.suffix, parsed.nickname)
 
 
 def note(row: dict[str, Any]) -> str:
-    lines = []
+    lines = [f"knead id: {row['id']}"] if row.get("id") else []
     for label, key in (("Techniques", "techniques"), ("Insurance", "insurance"), ("Conditions", "conditions"),
                        ("Languages", "languages")):
         if row.get(key):
@@ -78,9 +98,14 @@ def card(row: dict[str, Any]) -> list[str]:
     lines = ["BEGIN:VCARD", "VERSION:4.0", f"UID;VALUE=text:{escape(row.get('id'))}",
              f"KIND:{'individual' if name else 'org'}",
              f"FN:{escape(name or business or row.get('id') or 'Massage therapist')}"]
+    if row.get("id"):
+        lines.append(f"X-KNEAD-ID:{escape(row['id'])}")
     if name:
-        family, given = split_name(name)
-        lines.append(f"N:{escape(family)};{escape(given)};;;")
+        parts = split_name(name)
+        lines.append("N:" + ";".join(escape(p) for p in (parts.family, parts.given, parts.additional, parts.prefix,
+                                                          parts.suffix)))
+        if parts.nickname:
+            lines.append(f"NICKNAME:{escape(parts.nickname)}")
     if business:
         lines.append(f"ORG:{escape(business)}")
     if row.get("credentials"):
