@@ -56,10 +56,13 @@ def run_search(data_dir: DataDir, request):
         raise click.UsageError(str(exc)) from None
     shown_query = _shown_query(request.query)
     hint = f" Did you mean '{result.suggestions[0]}'?" if result.suggestions else ""
-    if result.total == 0 and shown_query is not None:
-        echo_err(f"No results for '{shown_query}'.{hint}")
+    if result.unmatched:
+        words = " or ".join(f"'{word}'" for word in result.unmatched)
+        echo_err(f"No listing mentions {words}.{hint}")
+    elif result.total == 0 and shown_query is not None:
+        echo_err(f"No results for '{shown_query}'.")
     elif result.relaxed:
-        echo_err(f"No listing matches every word of '{shown_query}'; showing listings that match some.{hint}")
+        echo_err(f"No listing matches every word of '{shown_query}'; showing listings that match some.")
     return result
 
 

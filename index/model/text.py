@@ -7,6 +7,10 @@
   an import): coerced to a string where harmless, control characters and
   lone surrogates replaced, cut to a bound. It never changes text that
   `display_text` produced.
+- `fold`: the one form text is *compared* in (index terms, filter values,
+  spelling suggestions, place names): case and accents folded, so "Garcia"
+  finds "García" and "sao paulo" finds "São Paulo". Only for matching; what
+  is shown keeps its own spelling.
 
 The bounds are the same for both, so a crawl's cut (counted by the clean
 pipeline) is the only cut a crawled listing ever gets.
@@ -17,6 +21,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
+
+from whoosh.support.charset import accent_map
 
 MAX_ID = 300
 MAX_TEXT = 500  # any one string field or list item
@@ -67,3 +74,19 @@ def bounded_text(value: object, limit: int = MAX_TEXT) -> str | None:
         value = UNPRINTABLE.sub(" ", value)
     value = value.strip()[:limit]
     return value or None
+
+
+@lru_cache(maxsize=50_000)
+def fold(text: str) -> str:
+    """`text` casefolded and without accents: "Zoë Müller-Núñez" -> "zoe muller-nunez".
+
+    Compatibility decomposition (NFKD) splits "é" into "e" and a combining
+    accent, which is dropped; Whoosh's `accent_map` then folds the letters
+    that have no decomposition ("ø", "ł", "đ"). Cached: the same few thousand
+    words, cities and languages recur across every listing of a build.
+    """
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return bare.casefold().translate(accent_map)

@@ -26,7 +26,7 @@ from index.geo.distance import valid_coordinates
 from index.model import vocabulary
 from index.model.listing import FIELD_NAMES, LIST_FIELDS
 from index.model.states import STATES
-from index.model.text import MAX_ID, MAX_LIST_ITEMS, bounded_text, limit_for
+from index.model.text import MAX_ID, MAX_LIST_ITEMS, bounded_text, fold, limit_for
 from index.search import synonyms
 
 EXTRA_FIELDS = ("first_seen", "last_seen", "stale", "stale_since")  # added by the store of record
@@ -103,8 +103,18 @@ def accepts_insurance(listing: Mapping[str, Any]) -> bool:
 
 
 def norm_city(city: str | None) -> str:
-    """The exact-match form of a city: casefolded, whitespace collapsed."""
-    return " ".join((city or "").split()).casefold()
+    """The exact-match form of a city: folded (case, accents), whitespace collapsed."""
+    return fold(" ".join((city or "").split()))
+
+
+def norm_language(language: str | None) -> str:
+    """The exact-match form of a language: folded, whitespace collapsed ("Português" -> "portugues")."""
+    return fold(" ".join((language or "").split()))
+
+
+def norm_credential(credential: str | None) -> str:
+    """The exact-match form of a credential: upper case, accents folded ("lmt" -> "LMT")."""
+    return fold((credential or "").strip()).upper()
 
 
 def _keywords(values: Iterable[str]) -> list[str]:
@@ -142,8 +152,8 @@ def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
         "synonyms": synonyms.group_terms(listing["techniques"], listing["insurance"]),
         "insurance": _keywords(listing["insurance"]),
         "accepts_insurance": "yes" if accepts_insurance(listing) else "no",
-        "credentials": _keywords(c.upper() for c in listing["credentials"]),
-        "languages": _keywords(x.casefold() for x in listing["languages"]),
+        "credentials": _keywords(norm_credential(c) for c in listing["credentials"]),
+        "languages": _keywords(norm_language(x) for x in listing["languages"]),
     }
     for name, value in (
         ("state", state),
@@ -152,6 +162,7 @@ def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
         ("first_seen", listing.get("first_seen")),
         ("last_seen", listing.get("last_seen")),
         ("stale", "yes" if listing.get("stale") else "no"),
+        ("accepting", "yes" if listing.get("accepting_new_clients") is True else ""),
     ):
         if value:
             doc[name] = value
@@ -208,10 +219,11 @@ def sort_key(listing: Mapping[str, Any]) -> tuple[int, str, str]:
 
 
 def spelling_words(listing: Mapping[str, Any]) -> set[str]:
-    """Unstemmed words a suggestion may offer: names, business, city, conditions.
+    """Unstemmed words a suggestion may offer, folded (index.model.text.fold): names,
+    business, city, conditions.
 
     Bios are left out on purpose: they are most of the text and would make the
     build noticeably slower for little gain.
     """
     text = " ".join(filter(None, (listing.get("name"), listing.get("business"), listing.get("city"), *listing["conditions"])))
-    return {w.casefold() for w in _WORD.findall(text)}
+    return {fold(w) for w in _WORD.findall(text)}

@@ -7,10 +7,14 @@ How a search runs (each step chosen to keep per-query work small):
    a few grid-cell terms (index.geo.cells). User options never become query text.
 2. Query text is cleaned and bounded (`clean_query`) and parsed over the text
    field with wildcards, `field:` prefixes, ranges, boosts and `*:*` removed;
-   phrases, parentheses and AND/OR/NOT remain. Words are AND'ed: a listing
-   must match every word. If no listing matches them all,
-   the search is relaxed to OR, which still ranks listings matching more
-   words first, and `SearchResult.relaxed` says so.
+   phrases, parentheses and AND/OR/NOT remain; accents and case are folded
+   by the analyzer, as in the index. Words are AND'ed: a listing must match
+   every word. A word that no listing mentions at all (in its text or
+   through a technique or insurance spelling) answers with no results at
+   once, and `SearchResult.unmatched` names it (with a spelling suggestion):
+   widening to OR would only hide the typo. If every word matches something
+   but no listing matches them all, the search is relaxed to OR, which still
+   ranks listings matching more words first, and `SearchResult.relaxed` says so.
 3. The matching document numbers (the filter's, through index.search.whoosh_private.evaluate);
    `--near` then keeps those within the radius by exact great-circle distance
    from the coordinates sidecar. `total` and the facet counts are over this
@@ -21,6 +25,10 @@ How a search runs (each step chosen to keep per-query work small):
    terms read from plain arrays (index.search.whoosh_private.hot); without, no scoring at all.
    The matches are put in order (by relevance, distance or document number,
    which is the name order; ties in name order) and only the page is loaded.
+   Relevance with `--near` is *nearest first, by distance band*: matches
+   within 2 miles, then within 5, 10 and 25 miles, then farther, and by
+   relevance within a band (`DISTANCE_BANDS`), so a good match a mile away
+   never sits below an equally good one 25 miles away.
 
 One fresh searcher per search, always in `with`; never `Searcher.refresh()`.
 """
@@ -40,14 +48,18 @@ from index.geo.cells import covering_cells
 from index.geo.places import DEFAULT_RADIUS_MILES
 from index.model import vocabulary
 from index.search import suggest
-from index.search.document import norm_city
+from index.search.document import norm_city, norm_credential, norm_language
 from index.search.facets import facet_counts
 from index.search.generations import Generation, open_generation
-from index.search.query import QueryError, clean_query, parse_query
+from index.search.query import QueryError, clean_query, parse_query, required_words
 from index.search.whoosh_private import evaluate
 
 SORTS = ("relevance", "distance", "name")
 DEFAULT_LIMIT = 20
+# Relevance with --near ranks these bands (miles) first, relevance within
+# each: people compare "walking distance", "across town", "a drive", not
+# decimals, and a text score says little about which of two close matches is better.
+DISTANCE_BANDS = (2.0, 5.0, 10.0, 25.0)
 # TF-IDF, not Whoosh's default BM25F: BM25F reads each matching document's
 # field length from a column, which made common-word queries about 3x slower;
 # listings are short and similar in length, so length normalisation buys little.
@@ -62,16 +74,23 @@ class SearchRequest:
     accepts_insurance: bool = False
     near: tuple[float, float] | None = None  # (lat, lon)
     radius_miles: float = DEFAULT_RADIUS_MILES
-    state: str | None = None
-    city: str | None = None
-    language: str | None = None
-    gender: str | None = None
-    credential: str | None = None
+    # Each of these: any of the values (OR'ed); a single string is taken as one value.
+    state: tuple[str, ...] = ()  # two-letter codes
+    city: tuple[str, ...] = ()  # any case or accents
+    language: tuple[str, ...] = ()
+    credential: tuple[str, ...] = ()
+    gender: str | None = None  # female, male or non-binary
+    accepting_new_clients: bool = False  # only listings that say they take new clients
     sort: str | None = None  # relevance | distance | name; None: the default
     limit: int | None = DEFAULT_LIMIT  # None: every match
     new_since: str | None = None  # ISO 8601 UTC timestamp: only listings first seen at or after it
     fresh_since: str | None = None  # ISO 8601 UTC timestamp: only listings last seen at or after it
     include_stale: bool = False  # also listings a complete crawl no longer found (marked "stale")
+
+    def __post_init__(self):
+        for name in ("state", "city", "language", "credential"):
+            value = getattr(self, name)
+            setattr(self, name, (value,) if isinstance(value, str) else tuple(value or ()))
 
 
 @dataclass
@@ -83,6 +102,7 @@ class SearchResult:
     sort: str = "name"
     relaxed: bool = False  # no listing matched every word; OR'ed instead
     generation: int = 0
+    unmatched: list[str] = field(default_factory=list)  # query words (as typed) no listing mentions: no results
 
 
 def build_filter(request: SearchRequest) -> wq.Query | None:
@@ -98,11 +118,13 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
     any_of("insurance", request.insurance)
     if request.accepts_insurance:
         parts.append(wq.Term("accepts_insurance", "yes"))
-    any_of("state", [(request.state or "").upper()])
-    any_of("city", [norm_city(request.city)])
-    any_of("languages", [(request.language or "").strip().casefold()])
+    any_of("state", [s.strip().upper() for s in request.state])
+    any_of("city", [norm_city(c) for c in request.city])
+    any_of("languages", [norm_language(x) for x in request.language])
     any_of("gender", [(request.gender or "").strip().casefold()])
-    any_of("credentials", [(request.credential or "").strip().upper()])
+    any_of("credentials", [norm_credential(c) for c in request.credential])
+    if request.accepting_new_clients:
+        parts.append(wq.Term("accepting", "yes"))
     if request.near is not None:
         any_of("geo", covering_cells(request.near[0], request.near[1], request.radius_miles))
     if request.new_since:  # first_seen is ISO 8601 UTC, so lexical order is time order
@@ -151,13 +173,19 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
     fq = build_filter(request)
     relaxed = False
     scores: dict[int, float] = {}
+    unmatched: list[str] = []
     with gen.index.searcher(weighting=WEIGHTING) as searcher:
         # Stale listings are few: dropping their short posting list afterwards
         # is cheaper than a filter that every query would have to intersect.
         stale = set() if request.include_stale else set(searcher.docs_for_query(wq.Term("stale", "yes")))
+        if q is not None:
+            # A document frequency per word: no posting list is read.
+            unmatched = [w for w in required_words(text) if not suggest.matches_anything(searcher, w)]
         if q is None:
             docs = list(_filtered(searcher, gen, fq)) if fq is not None else list(range(searcher.doc_count_all()))
             docs = [d for d in docs if d not in stale] if stale else docs
+        elif unmatched:
+            docs = []
         else:
             scores = _scored(searcher, gen, q, fq, stale)
             if not scores and isinstance(q, wq.And):
@@ -170,7 +198,10 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
         if request.near is not None:
             docs, distance_terms = _within(gen, docs, request.near, request.radius_miles)
         facets = facet_counts(gen, docs)
-        if sort == "relevance" and q is not None:
+        if sort == "relevance" and q is not None and request.near is not None:
+            band = _band_of(distance_terms)
+            page = _first(request.limit, docs, lambda d: (band(d), -scores[d]))
+        elif sort == "relevance" and q is not None:
             page = _first(request.limit, docs, scores.__getitem__, reverse=True)
         elif sort == "distance":
             page = _first(request.limit, docs, distance_terms.__getitem__)
@@ -182,10 +213,16 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
             if request.near is not None:
                 listing["distance_miles"] = round(distance.miles_from_term(distance_terms[docnum]), 2)
             results.append(listing)
-        suggestions = []
-        if text and (not docs or relaxed):
-            suggestions = suggest.suggestions(searcher, gen, text)
-    return SearchResult(len(docs), results, facets, suggestions, sort, relaxed, gen.number)
+        suggestions = suggest.suggestions(searcher, gen, text, unmatched) if unmatched else []
+    return SearchResult(len(docs), results, facets, suggestions, sort, relaxed, gen.number, unmatched)
+
+
+def _band_of(distance_terms: dict[int, float]):
+    """docnum -> its distance band (0: within DISTANCE_BANDS[0] miles, ...), from its haversine term."""
+    from bisect import bisect_left
+
+    bounds = [distance.term_bound(miles) for miles in DISTANCE_BANDS]
+    return lambda docnum: bisect_left(bounds, distance_terms[docnum])
 
 
 def _first(limit: int | None, docs: list[int], key=None, reverse: bool = False) -> list[int]:

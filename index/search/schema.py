@@ -26,7 +26,9 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh import fields
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import Filter, StemmingAnalyzer
+
+from index.model.text import fold
 
 # Bumped when the schema or the sidecars change incompatibly; written to each
 # generation's meta file so a search can refuse an index it cannot read.
@@ -37,12 +39,33 @@ from whoosh.analysis import StemmingAnalyzer
 # 5: facet bitmaps per id, frequent terms as arrays (index.search.whoosh_private.hot); several segments.
 # 6: the schema's field classes moved to index.search.schema (the pickled
 #    schema names them); text bounds of index.model.text.
-SCHEMA_VERSION = 6
+# 7: text terms and filter values accent-folded (index.model.text.fold); `accepting` field.
+SCHEMA_VERSION = 7
 
-# Porter stemming ("headaches" -> "headach" = "headache"), lower case, English
-# stop words. maxsize bounds a token so a pasted 10,000-character "word"
-# cannot bloat the index or the query (the parser is quadratic on long words).
-ANALYZER = StemmingAnalyzer(minsize=2, maxsize=40)
+
+class FoldFilter(Filter):
+    """Folds each token's accents and case with `index.model.text.fold` ("García" -> "garcia"),
+    the same fold the filter values, suggestions and place names get."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not token.text.isascii():
+                token.text = fold(token.text)
+            yield token
+
+
+def _analyzer():
+    # StemmingAnalyzer's chain (tokenizer, lower case, stop words, stemmer)
+    # with the fold after the lower case, so stop words and stems see folded words.
+    tokenizer, lower, stop, stem = StemmingAnalyzer(minsize=2, maxsize=40).items
+    return tokenizer | lower | FoldFilter() | stop | stem
+
+
+# Porter stemming ("headaches" -> "headach" = "headache"), lower case, accents
+# folded, English stop words. maxsize bounds a token so a pasted
+# 10,000-character "word" cannot bloat the index or the query (the parser is
+# quadratic on long words).
+ANALYZER = _analyzer()
 
 # The free-text field a query searches.
 TEXT_FIELD = "text"
@@ -240,11 +263,12 @@ def build_schema() -> fields.Schema:
         accepts_insurance=RecurringID(),
         # Two-letter state code, upper case.
         state=RecurringID(),
-        # City, casefolded with whitespace collapsed: --city is exact, any case.
+        # City, folded (index.model.text.fold) with whitespace collapsed:
+        # --city is exact, any case and accents ("sao paulo" = "São Paulo").
         city=RecurringID(),
         # Credentials, upper case ("LMT", "BCTMB").
         credentials=RecurringKeyword(commas=True),
-        # Languages, casefolded ("english", "spanish").
+        # Languages, folded ("english", "spanish", "portugues").
         languages=RecurringKeyword(commas=True),
         # Gender as normalised by the crawl ("female", "male", "non-binary").
         gender=RecurringID(),
@@ -256,6 +280,9 @@ def build_schema() -> fields.Schema:
         first_seen=RecurringID(),
         # ISO timestamp of the last crawl that found the listing: --fresh-within.
         last_seen=RecurringID(),
+        # "yes" when the listing says it takes new clients (accepting_new_clients
+        # is true); absent when false or unknown: --accepting-new-clients.
+        accepting=RecurringID(),
         # "yes" when a complete crawl of its source no longer found it: left
         # out of searches unless --include-stale (a short posting list to drop).
         stale=RecurringID(),
