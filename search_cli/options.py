@@ -4,9 +4,16 @@
 command and hands the command a `SearchFilters`; `SearchFilters.request()`
 turns them into an `index.search.SearchRequest`, checking the combinations.
 Each parameter type converts to what the library wants (a canonical
-vocabulary id, a (lat, lon, label) triple, a state code, a positive float, an
-ISO timestamp) and, on failure, names the value and, where there is one, the
-closest valid value: a usage error (exit 2) before anything is opened.
+vocabulary id, a (lat, lon, label) triple, a state code, a gender, a positive
+float, an ISO timestamp) and, on failure, names the value and, where there is
+one, the closest valid value: a usage error (exit 2) before anything is opened.
+
+Repeatable options (--technique, --insurance, --state, --city, --language,
+--credential) take their values repeated or comma-separated ("-t thai,cupping"),
+and any of them matches. --city, --language and --credential are free text
+checked against the values the served index holds (`SearchFilters.request()`:
+one document frequency per value), so a value no listing has is a usage error
+with the closest values listed, not a silent empty result.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import click
 
 from index.model import vocabulary
 from index.model.states import STATES, state_code
+from index.model.text import fold
 
 
 def _did_you_mean(options: list[str]) -> str:
@@ -49,6 +57,40 @@ class VocabularyType(click.ParamType):
 
 TECHNIQUE = VocabularyType(vocabulary.TECHNIQUE, "technique", "knead vocab techniques")
 INSURANCE = VocabularyType(vocabulary.INSURANCE, "insurance", "knead vocab insurance")
+
+
+class CommaSeparated(click.ParamType):
+    """Comma-separated values, each converted by `inner` -> a tuple (for a repeatable option:
+    `--state CT,NY` is `--state CT --state NY`)."""
+
+    def __init__(self, inner: click.ParamType | None = None):
+        self.inner = inner
+        self.name = inner.name if inner is not None else "TEXT"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        parts = [part.strip() for part in str(value).split(",")]
+        parts = [part for part in parts if part]
+        if not parts:
+            self.fail(f"'{value}' has no value in it.", param, ctx)
+        return tuple(self.inner.convert(part, param, ctx) if self.inner is not None else part for part in parts)
+
+
+class GenderType(click.ParamType):
+    """female, male or non-binary, or a usual spelling of one (F, M, woman, man, nonbinary), any case."""
+
+    name = "|".join(vocabulary.GENDERS)
+
+    def convert(self, value, param, ctx):
+        found = vocabulary.gender(str(value))
+        if found is not None:
+            return found
+        import difflib
+
+        close = difflib.get_close_matches(fold(str(value).strip()), list(vocabulary.GENDER_SPELLINGS), n=1, cutoff=0.6)
+        hint = f"did you mean '{vocabulary.GENDER_SPELLINGS[close[0]]}'?" if close else "use female, male or non-binary."
+        self.fail(f"'{value}' is not a gender; {hint}", param, ctx)
 
 
 class NearType(click.ParamType):
@@ -144,26 +186,31 @@ NEW_SINCE = NewSinceType()
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """QUERY and every filter option, as click converted them."""
+    """QUERY and every filter option, as click converted them (repeatable ones as tuples)."""
 
     query: str | None
     techniques: tuple[str, ...]
     insurance: tuple[str, ...]
     accepts_insurance: bool
+    accepting_new_clients: bool
     near: tuple[float, float, str] | None
     radius: float | None
-    state: str | None
-    city: str | None
-    language: str | None
+    state: tuple[str, ...]
+    city: tuple[str, ...]
+    language: tuple[str, ...]
     gender: str | None
-    credential: str | None
+    credential: tuple[str, ...]
     sort: str | None
     new_since: str | None
     fresh_within: str | None
     include_stale: bool
 
     def request(self, limit: int | None):
-        """The `SearchRequest` for these filters (at most `limit` results; None: every match)."""
+        """The `SearchRequest` for these filters (at most `limit` results; None: every match).
+
+        Raises a usage error for an impossible combination, and for a --city,
+        --language or --credential value that no listing in the index has.
+        """
         from index.geo.places import DEFAULT_RADIUS_MILES
         from index.search.engine import SearchRequest
 
@@ -171,14 +218,17 @@ class SearchFilters:
             raise click.UsageError("--radius needs --near.")
         if self.sort == "distance" and self.near is None:
             raise click.UsageError("--sort distance needs --near.")
-        return SearchRequest(
-            query=self.query or None, techniques=tuple(self.techniques), insurance=tuple(self.insurance),
-            accepts_insurance=self.accepts_insurance, near=(self.near[0], self.near[1]) if self.near else None,
+        request = SearchRequest(
+            query=self.query or None, techniques=self.techniques, insurance=self.insurance,
+            accepts_insurance=self.accepts_insurance, accepting_new_clients=self.accepting_new_clients,
+            near=(self.near[0], self.near[1]) if self.near else None,
             radius_miles=self.radius if self.radius is not None else DEFAULT_RADIUS_MILES, state=self.state,
             city=self.city, language=self.language, gender=self.gender, credential=self.credential,
             sort=self.sort, limit=limit, new_since=self.new_since, fresh_since=self.fresh_within,
             include_stale=self.include_stale,
         )
+        _check_indexed_values(request)
+        return request
 
     def described(self) -> list[str]:
         """The filters in words, for an export's heading ("technique: deep-tissue")."""
@@ -188,12 +238,15 @@ class SearchFilters:
                 out.append(f"{label}: {' or '.join(values)}")
         if self.accepts_insurance:
             out.append("accepts insurance")
+        if self.accepting_new_clients:
+            out.append("accepting new clients")
         if self.near:
             radius = self.radius if self.radius is not None else 25.0
             out.append(f"within {radius:g} miles of {self.near[2]}")
         for label in ("state", "city", "language", "gender", "credential"):
-            if getattr(self, label):
-                out.append(f"{label}: {getattr(self, label)}")
+            values = getattr(self, label)
+            if values:
+                out.append(f"{label}: {values if isinstance(values, str) else ' or '.join(values)}")
         if self.new_since:
             out.append(f"first seen since {self.new_since[:10]}")
         if self.fresh_within:
@@ -203,26 +256,70 @@ class SearchFilters:
         return out
 
 
+# How a value the index holds is shown in a "did you mean" (it holds them folded).
+_SHOWN = {"city": lambda v: " ".join(w[:1].upper() + w[1:] for w in v.split()), "language": str.capitalize,
+          "credential": str.upper}
+
+
+def _check_indexed_values(request) -> None:
+    """A usage error naming the first --city, --language or --credential value no listing
+    has, with the closest ones the index holds. Without a usable index nothing is
+    checked: the search then says to crawl or reindex."""
+    from index.records.datadir import DataDir
+    from index.search.engine import unknown_filter_values
+    from index.search.generations import IndexDamaged, IndexMissing, IndexOutdated
+
+    ctx = click.get_current_context(silent=True)
+    data_dir = ctx.find_object(DataDir) if ctx is not None else None
+    if data_dir is None:
+        return
+    try:
+        unknown = unknown_filter_values(data_dir.index_root, request)
+    except (IndexMissing, IndexOutdated, IndexDamaged):
+        return
+    if unknown:
+        name, value, close = unknown[0]
+        shown = [_SHOWN[name](c) for c in close]
+        hint = f"; did you mean {_did_you_mean(shown)}?" if shown else "."
+        raise click.BadParameter(f"No listing has {name} '{value}'{hint}", ctx=ctx, param_hint=f"'--{name}'")
+
+
 _FILTER_NAMES = tuple(f.name for f in fields(SearchFilters))
+_REPEATABLE = ("techniques", "insurance", "state", "city", "language", "credential")
+
+
+def _flat(values) -> tuple[str, ...]:
+    """The values of a repeatable comma-separated option, each once, in order."""
+    return tuple(dict.fromkeys(v for group in values for v in group))
 
 
 def search_options(fn):
     """Add QUERY and every search filter to a command; it receives them as `filters: SearchFilters`."""
     decorators = (
         click.argument("query", required=False),
-        click.option("--technique", "-t", "techniques", multiple=True, type=TECHNIQUE,
-                     help="Technique id or spelling (repeat: any of them). acupressure includes shiatsu."),
-        click.option("--insurance", "-i", "insurance", multiple=True, type=INSURANCE,
-                     help="Insurance or payment id or spelling (repeat: any of them)."),
+        click.option("--technique", "-t", "techniques", multiple=True, type=CommaSeparated(TECHNIQUE),
+                     help="Technique id or spelling (repeat or comma-separate: any of them). "
+                          "acupressure includes shiatsu."),
+        click.option("--insurance", "-i", "insurance", multiple=True, type=CommaSeparated(INSURANCE),
+                     help="Insurance or payment id or spelling (repeat or comma-separate: any of them)."),
         click.option("--accepts-insurance", is_flag=True,
                      help="Only listings that take health insurance (any carrier, Medicare, Medicaid, TRICARE/VA)."),
-        click.option("--near", type=NearType(), help='Center of a distance search: a ZIP, "City, ST" or "lat,lon".'),
+        click.option("--accepting-new-clients", is_flag=True,
+                     help="Only listings that say they are taking new clients."),
+        click.option("--near", type=NearType(),
+                     help='Center of a distance search: a ZIP, "City, ST" ("Hartford CT", "Hartford, Connecticut") '
+                          'or "lat,lon". With a QUERY, results are nearest first by distance band (within 2, 5, 10, '
+                          '25 miles, farther), best match first within a band.'),
         click.option("--radius", type=PositiveFloat(), default=None, help="Miles from --near (default: 25)."),
-        click.option("--state", type=StateType(), help="Two-letter state code."),
-        click.option("--city", help="City name (exact, any case)."),
-        click.option("--language", help="A language the therapist speaks."),
-        click.option("--gender", help="female, male or non-binary."),
-        click.option("--credential", help="A credential such as LMT or BCTMB."),
+        click.option("--state", type=CommaSeparated(StateType()), multiple=True,
+                     help="State code or name (repeat or comma-separate: any of them)."),
+        click.option("--city", type=CommaSeparated(), multiple=True,
+                     help="City name, any case or accents (repeat or comma-separate: any of them)."),
+        click.option("--language", type=CommaSeparated(), multiple=True,
+                     help="A language the therapist speaks (repeat or comma-separate: any of them)."),
+        click.option("--gender", type=GenderType(), help="female, male or non-binary (also F, M, woman, man)."),
+        click.option("--credential", type=CommaSeparated(), multiple=True,
+                     help="A credential such as LMT or BCTMB (repeat or comma-separate: any of them)."),
         click.option("--new-since", type=NEW_SINCE, default=None, metavar="DATE|Nd",
                      help="Only listings knead first saw on or after DATE (YYYY-MM-DD, UTC) or in the last N days (30d)."),
         click.option("--fresh-within", type=NEW_SINCE, default=None, metavar="Nd|DATE",
@@ -230,12 +327,15 @@ def search_options(fn):
         click.option("--include-stale", is_flag=True,
                      help="Also listings that the last complete crawl no longer found (marked stale)."),
         click.option("--sort", type=click.Choice(SORTS), default=None,
-                     help="Default: distance with --near and no QUERY, relevance with a QUERY, name otherwise."),
+                     help="Default: relevance with a QUERY (with --near: nearest distance band first, best match "
+                          "first within it), distance with --near and no QUERY, name otherwise."),
     )
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        kwargs["filters"] = SearchFilters(**{name: kwargs.pop(name) for name in _FILTER_NAMES})
+        values = {name: kwargs.pop(name) for name in _FILTER_NAMES}
+        values.update({name: _flat(values[name]) for name in _REPEATABLE})
+        kwargs["filters"] = SearchFilters(**values)
         return fn(*args, **kwargs)
 
     for decorator in reversed(decorators):

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from index.model.text import fold
+
 CACHE_NAME = "zips-v1.txt"
 
 
@@ -52,12 +54,17 @@ class ZipTable:
         return ZipInfo(zip5, float(lat), float(lon), city, state)
 
     def city_centroid(self, city: str, state: str) -> tuple[float, float] | None:
-        """Mean position of a city's ZIPs (any case, extra spaces ignored); None when unknown."""
+        """Mean position of a city's ZIPs (any case or accents, extra spaces ignored); None when unknown."""
         row = self.cities.get(f"{_city_key(city)}|{state.strip().upper()}")
         if not row:
             return None
         lat, lon = row.split("|")
         return float(lat), float(lon)
+
+    def cities_in(self, state: str) -> list[str]:
+        """The cities of a state, as compared (folded), for a "did you mean"."""
+        suffix = f"|{state.strip().upper()}"
+        return [key[: -len(suffix)] for key in self.cities if key.endswith(suffix)]
 
 
 def build() -> ZipTable:
@@ -179,12 +186,19 @@ class CachedLookup:
         row = self._line(f"C|{_city_key(city)}|{state.strip().upper()}|")
         return (float(row[3]), float(row[4])) if row else None
 
+    def cities_in(self, state: str) -> list[str]:
+        """The cities of a state, as compared (folded): one regex over the cache text (error path only)."""
+        code = re.escape(state.strip().upper())
+        return re.findall(rf"^C\|([^|\n]*)\|{code}\|", self.text, re.M)
+
 
 _MAGIC = "knead-zips v1\n"
 
 
 def _city_key(city: str) -> str:
-    return " ".join(city.replace("|", " ").split()).casefold()
+    # Folded like every name knead compares; the table's names are ASCII, so
+    # the cache's keys are the same as before (lower case).
+    return fold(" ".join(city.replace("|", " ").split()))
 
 
 def _render(table: ZipTable) -> str:

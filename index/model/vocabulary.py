@@ -1,4 +1,4 @@
-"""Canonical vocabularies: techniques, insurance and payment, credentials.
+"""Canonical vocabularies: techniques, insurance and payment, credentials, genders.
 
 The tables of reference/vocabulary.md as data: each row a `Term` (id, label, the
 "other spellings" column as written). Every id, label and spelling is indexed
@@ -413,3 +413,19 @@ def all_spellings(kind: str) -> dict[str, str]:
 def label(kind: str, id: str) -> str:
     """The display label of `id`; KeyError for an unknown id."""
     return _table(kind).terms[id].label
+
+
+# Gender as the index holds it, and the usual ways of writing each (any case).
+GENDERS: tuple[str, ...] = ("female", "male", "non-binary")
+GENDER_SPELLINGS: dict[str, str] = {
+    "female": "female", "f": "female", "woman": "female", "women": "female",
+    "male": "male", "m": "male", "man": "male", "men": "male",
+    "non-binary": "non-binary", "non binary": "non-binary", "nonbinary": "non-binary", "nb": "non-binary",
+    "enby": "non-binary",
+}
+
+
+def gender(text: str | None) -> str | None:
+    """'F', 'Woman', 'female' -> 'female'; 'nonbinary' -> 'non-binary'; anything else -> None."""
+    key = " ".join((text or "").replace("_", " ").split()).casefold().rstrip(".")
+    return GENDER_SPELLINGS.get(key)

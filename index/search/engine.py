@@ -136,6 +136,41 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
+# The filters checked against the values the index holds: request field ->
+# (index field, the exact-match form of a value).
+CHECKED_FILTERS = {
+    "city": ("city", norm_city),
+    "language": ("languages", norm_language),
+    "credential": ("credentials", norm_credential),
+}
+
+
+def unknown_filter_values(index_root: str | Path, request: SearchRequest) -> list[tuple[str, str, list[str]]]:
+    """(request field, value, up to three closest values the index holds) for each
+    city, language or credential value that no listing has.
+
+    One document frequency per value (no posting list read); only for a value
+    no listing has is the field's lexicon read, for the "did you mean".
+    Raises generations.IndexMissing or IndexOutdated as `search` does.
+    """
+    import difflib
+
+    wanted = [(name, value) for name in CHECKED_FILTERS for value in getattr(request, name)]
+    if not wanted:
+        return []
+    out = []
+    generation = open_generation(index_root)
+    with generation.index.reader() as reader:
+        for name, value in wanted:
+            fieldname, norm = CHECKED_FILTERS[name]
+            key = norm(value)
+            if key and reader.doc_frequency(fieldname, key):
+                continue
+            known = [term.decode("utf-8") for term in reader.lexicon(fieldname)]
+            out.append((name, value, difflib.get_close_matches(key, known, n=3, cutoff=0.6) if key else []))
+    return out
+
+
 def resolve_sort(request: SearchRequest, has_text: bool) -> str:
     if request.sort is None:
         return "relevance" if has_text else ("distance" if request.near is not None else "name")
