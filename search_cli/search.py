@@ -102,10 +102,15 @@ def write_file_format(export, fmt: str, target, *, bom: bool = False) -> None:
 def search(ctx, filters: options.SearchFilters, limit, all_, fmt, output):
     """Search the index: free-text QUERY (optional) plus filters.
 
-    Words are AND'ed (all must match, stemmed: "headache" finds "headaches");
-    "quoted phrases" match in order. Technique and insurance spellings work as
-    text too ("cranio sacral", "CST"). `-o FILE` writes any `knead export`
-    format, chosen by the file's extension.
+    Every word must match (AND), stemmed ("headache" finds "headaches"), in
+    any case and with or without accents ("Garcia" finds "García"); "quoted
+    phrases" match in that order. In capitals, OR matches either side
+    ("shiatsu OR reflexology"), NOT leaves a word out ("pain NOT neck"), and
+    parentheses group. A word no listing mentions gives no results and a
+    suggestion; if every word matches but no listing has them all, listings
+    with some of them are shown and stderr says so. Technique and insurance
+    spellings work as text too ("cranio sacral", "CST"). `-o FILE` writes
+    any `knead export` format, chosen by the file's extension.
 
     \b
     Examples:
