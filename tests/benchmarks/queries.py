@@ -73,7 +73,8 @@ def run(data_dir: str, rounds: int, quick: bool) -> dict:
         techniques = tuple(t for tech in request.techniques for t in vocabulary.expand_technique(tech))
         reference = {"query": request.query, "techniques": techniques, "insurance": request.insurance,
                      "accepts_insurance": request.accepts_insurance, "near": request.near,
-                     "radius": request.radius_miles, "state": request.state, "sort": request.sort}
+                     "radius": request.radius_miles, "sort": request.sort,
+                     "state": request.state[0] if request.state else None}  # the reference takes one state
         prepared.append((kind, request, reference))
     times = {kind: {"knead": [], "fts5": [], "knead_cpu": [], "fts5_cpu": []} for kind, _, _ in prepared}
     clock = time.thread_time  # CPU time of this thread: what the query cost, whatever else the machine ran
