@@ -121,7 +121,7 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
     any_of("state", [s.strip().upper() for s in request.state])
     any_of("city", [norm_city(c) for c in request.city])
     any_of("languages", [norm_language(x) for x in request.language])
-    any_of("gender", [(request.gender or "").strip().casefold()])
+    any_of("gender", [vocabulary.gender(request.gender) or (request.gender or "").strip().casefold()])
     any_of("credentials", [norm_credential(c) for c in request.credential])
     if request.accepting_new_clients:
         parts.append(wq.Term("accepting", "yes"))
