@@ -80,7 +80,10 @@ class CommaSeparated(click.ParamType):
 class GenderType(click.ParamType):
     """female, male or non-binary, or a usual spelling of one (F, M, woman, man, nonbinary), any case."""
 
-    name = "|".join(vocabulary.GENDERS)
+    name = "gender"
+
+    def get_metavar(self, param, ctx=None):
+        return f"[{'|'.join(vocabulary.GENDERS)}]"
 
     def convert(self, value, param, ctx):
         found = vocabulary.gender(str(value))
