@@ -11,9 +11,10 @@ one, the closest valid value: a usage error (exit 2) before anything is opened.
 Repeatable options (--technique, --insurance, --state, --city, --language,
 --credential) take their values repeated or comma-separated ("-t thai,cupping"),
 and any of them matches. --city, --language and --credential are free text
-checked against the values the served index holds (`SearchFilters.request()`:
-one document frequency per value), so a value no listing has is a usage error
-with the closest values listed, not a silent empty result.
+checked against the values the searched index holds (by the search itself:
+one document frequency per value, `unknown_value_error` words it), so a value
+no listing has is a usage error with the closest values listed, not a silent
+empty result.
 """
 
 from __future__ import annotations
@@ -211,8 +212,9 @@ class SearchFilters:
     def request(self, limit: int | None):
         """The `SearchRequest` for these filters (at most `limit` results; None: every match).
 
-        Raises a usage error for an impossible combination, and for a --city,
-        --language or --credential value that no listing in the index has.
+        Raises a usage error for an impossible combination. (A --city, --language
+        or --credential value no listing has is found by the search itself, on
+        the generation it searches: `unknown_value_error`.)
         """
         from index.geo.places import DEFAULT_RADIUS_MILES
         from index.search.engine import SearchRequest
@@ -221,7 +223,7 @@ class SearchFilters:
             raise click.UsageError("--radius needs --near.")
         if self.sort == "distance" and self.near is None:
             raise click.UsageError("--sort distance needs --near.")
-        request = SearchRequest(
+        return SearchRequest(
             query=self.query or None, techniques=self.techniques, insurance=self.insurance,
             accepts_insurance=self.accepts_insurance, accepting_new_clients=self.accepting_new_clients,
             near=(self.near[0], self.near[1]) if self.near else None,
@@ -230,8 +232,6 @@ class SearchFilters:
             sort=self.sort, limit=limit, new_since=self.new_since, fresh_since=self.fresh_within,
             include_stale=self.include_stale,
         )
-        _check_indexed_values(request)
-        return request
 
     def described(self) -> list[str]:
         """The filters in words, for an export's heading ("technique: deep-tissue")."""
@@ -264,27 +264,12 @@ _SHOWN = {"city": lambda v: " ".join(w[:1].upper() + w[1:] for w in v.split()), 
           "credential": str.upper}
 
 
-def _check_indexed_values(request) -> None:
-    """A usage error naming the first --city, --language or --credential value no listing
-    has, with the closest ones the index holds. Without a usable index nothing is
-    checked: the search then says to crawl or reindex."""
-    from index.records.datadir import DataDir
-    from index.search.engine import unknown_filter_values
-    from index.search.generations import IndexDamaged, IndexMissing, IndexOutdated
-
-    ctx = click.get_current_context(silent=True)
-    data_dir = ctx.find_object(DataDir) if ctx is not None else None
-    if data_dir is None:
-        return
-    try:
-        unknown = unknown_filter_values(data_dir.index_root, request)
-    except (IndexMissing, IndexOutdated, IndexDamaged):
-        return
-    if unknown:
-        name, value, close = unknown[0]
-        shown = [_SHOWN[name](c) for c in close]
-        hint = f"; did you mean {_did_you_mean(shown)}?" if shown else "."
-        raise click.BadParameter(f"No listing has {name} '{value}'{hint}", ctx=ctx, param_hint=f"'--{name}'")
+def unknown_value_error(exc) -> click.BadParameter:
+    """The usage error for an `index.search.engine.UnknownFilterValue`: the option, the value
+    and the closest values the index holds."""
+    shown = [_SHOWN[exc.name](c) for c in exc.close]
+    hint = f"; did you mean {_did_you_mean(shown)}?" if shown else "."
+    return click.BadParameter(f"No listing has {exc.name} '{exc.value}'{hint}", param_hint=f"'--{exc.name}'")
 
 
 _FILTER_NAMES = tuple(f.name for f in fields(SearchFilters))

@@ -42,6 +42,7 @@ def search_formats() -> tuple[str, ...]:
 def run_search(data_dir: DataDir, request):
     """Run `request`; library errors become click errors, and an empty or relaxed
     text search is explained on stderr. Shared by `knead search` and `knead export`."""
+    from index.search.engine import UnknownFilterValue
     from index.search.engine import search as index_search
     from index.search.generations import IndexMissing, IndexOutdated
     from index.search.query import QueryError
@@ -54,6 +55,8 @@ def run_search(data_dir: DataDir, request):
         raise _no_index(data_dir) from None
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
+    except UnknownFilterValue as exc:
+        raise options.unknown_value_error(exc) from None
     shown_query = _shown_query(request.query)
     hint = f" Did you mean '{result.suggestions[0]}'?" if result.suggestions else ""
     if result.unmatched:

@@ -145,30 +145,31 @@ CHECKED_FILTERS = {
 }
 
 
-def unknown_filter_values(index_root: str | Path, request: SearchRequest) -> list[tuple[str, str, list[str]]]:
-    """(request field, value, up to three closest values the index holds) for each
-    city, language or credential value that no listing has.
+class UnknownFilterValue(ValueError):
+    """A --city, --language or --credential value that no listing in the index has."""
+
+    def __init__(self, name: str, value: str, close: list[str]):
+        super().__init__(f"No listing has {name} {value!r}")
+        self.name = name  # the SearchRequest field: city, language or credential
+        self.value = value  # as given
+        self.close = close  # up to three closest values the index holds (folded), best first
+
+
+def check_filter_values(reader, request: SearchRequest) -> None:
+    """Raise UnknownFilterValue for the first city, language or credential value no listing has.
 
     One document frequency per value (no posting list read); only for a value
     no listing has is the field's lexicon read, for the "did you mean".
-    Raises generations.IndexMissing or IndexOutdated as `search` does.
     """
-    import difflib
-
-    wanted = [(name, value) for name in CHECKED_FILTERS for value in getattr(request, name)]
-    if not wanted:
-        return []
-    out = []
-    generation = open_generation(index_root)
-    with generation.index.reader() as reader:
-        for name, value in wanted:
-            fieldname, norm = CHECKED_FILTERS[name]
+    for name, (fieldname, norm) in CHECKED_FILTERS.items():
+        for value in getattr(request, name):
             key = norm(value)
             if key and reader.doc_frequency(fieldname, key):
                 continue
+            import difflib
+
             known = [term.decode("utf-8") for term in reader.lexicon(fieldname)]
-            out.append((name, value, difflib.get_close_matches(key, known, n=3, cutoff=0.6) if key else []))
-    return out
+            raise UnknownFilterValue(name, value, difflib.get_close_matches(key, known, n=3, cutoff=0.6) if key else [])
 
 
 def resolve_sort(request: SearchRequest, has_text: bool) -> str:
@@ -185,7 +186,8 @@ def search(index_root: str | Path, request: SearchRequest) -> SearchResult:
     """Run `request` against the published generation under `index_root`.
 
     Raises generations.IndexMissing when nothing was built, QueryError for query
-    text with nothing searchable in it, ValueError for an impossible sort.
+    text with nothing searchable in it, UnknownFilterValue for a city, language
+    or credential no listing has, ValueError for an impossible sort.
     """
     text = clean_query(request.query)
     q = parse_query(text) if text else None
@@ -210,6 +212,7 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
     scores: dict[int, float] = {}
     unmatched: list[str] = []
     with gen.index.searcher(weighting=WEIGHTING) as searcher:
+        check_filter_values(searcher.reader(), request)
         # Stale listings are few: dropping their short posting list afterwards
         # is cheaper than a filter that every query would have to intersect.
         stale = set() if request.include_stale else set(searcher.docs_for_query(wq.Term("stale", "yes")))
