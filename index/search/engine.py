@@ -166,7 +166,7 @@ def check_filter_values(reader, request: SearchRequest) -> None:
             key = norm(value)
             if key and reader.doc_frequency(fieldname, key):
                 continue
-            import difflib
+            import difflib  # only on this error path
 
             known = [term.decode("utf-8") for term in reader.lexicon(fieldname)]
             raise UnknownFilterValue(name, value, difflib.get_close_matches(key, known, n=3, cutoff=0.6) if key else [])
