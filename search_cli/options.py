@@ -138,6 +138,11 @@ class StateType(click.ParamType):
     def convert(self, value, param, ctx):
         code = state_code(str(value))
         if code is None or code not in STATES:
+            from index.geo.places import closest_state
+
+            close = closest_state(str(value))
+            if close:
+                self.fail(f"'{value}' is not a US state; did you mean '{close}'?", param, ctx)
             self.fail(f"'{value}' is not a US state code (for example CT, NY or CA).", param, ctx)
         return code
 

@@ -158,6 +158,10 @@ def test_gender_takes_the_usual_spellings(index, value, expected):
     (("--credential", "LMTT"), "Invalid value for '--credential': No listing has credential 'LMTT'; "
                                "did you mean 'LMT'?"),
     (("--state", "CT,XX"), "Invalid value for '--state': 'XX' is not a US state code (for example CT, NY or CA)."),
+    (("--state", "Conecticut"), "Invalid value for '--state': 'Conecticut' is not a US state; did you mean "
+                                "'Connecticut'?"),
+    (("--near", "Hartford, Conecticut"), "Invalid value for '--near': 'Conecticut' is not a US state; did you "
+                                         "mean 'Hartford, Connecticut'?"),
     (("--technique", "shiatsu,deep tisue"),
      "Invalid value for '--technique' / '-t': Unknown technique 'deep tisue'; did you mean 'deep-tissue'?"),
     (("--near", "Hartfrod, CT"), "Invalid value for '--near': No US city named 'Hartfrod, CT'. "

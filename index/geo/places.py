@@ -18,7 +18,7 @@ import os
 import re
 
 from index.geo.distance import valid_coordinates
-from index.model.states import state_code
+from index.model.states import STATES, state_code
 from index.model.text import fold
 
 # The radius of a `--near` search when none is given.
@@ -63,7 +63,18 @@ def resolve_near(text: str, cache_dir: str | os.PathLike[str] | None = None) -> 
             hint = f" Did you mean '{_title(close[0])}, {state}'?" if close else ""
             raise ValueError(f"No US city named '{city}, {state}'.{hint}")
         return position[0], position[1], f"{_title(city)}, {state}"
+    head, comma, tail = value.rpartition(",")
+    close = closest_state(tail) if comma and head.strip() else None
+    if close:
+        raise ValueError(f"'{tail.strip()}' is not a US state; did you mean '{head.strip()}, {close}'?")
     raise ValueError(f"'{value}' is not a ZIP code, \"City, ST\" or \"lat,lon\".")
+
+
+def closest_state(text: str) -> str | None:
+    """The state name most like a misspelt one ("Conecticut" -> "Connecticut"), or None."""
+    names = {fold(name): name for name in STATES.values()}
+    close = difflib.get_close_matches(fold(text.strip()), list(names), n=1, cutoff=0.75)
+    return names[close[0]] if close else None
 
 
 def split_city_state(value: str) -> tuple[str, str] | None:
