@@ -29,9 +29,11 @@ from pathlib import Path
 
 import click
 
+from index.geo.places import DEFAULT_RADIUS_MILES
 from index.model import vocabulary
 from index.model.states import STATES, state_code
 from index.model.text import fold
+from index.search.request import SORTS
 
 
 def _did_you_mean(options: list[str]) -> str:
@@ -189,7 +191,6 @@ class OutputFile(click.ParamType):
         return path
 
 
-SORTS = ("relevance", "distance", "name")
 NEW_SINCE = NewSinceType()
 
 
@@ -221,8 +222,7 @@ class SearchFilters:
         or --credential value no listing has is found by the search itself, on
         the generation it searches: `unknown_value_error`.)
         """
-        from index.geo.places import DEFAULT_RADIUS_MILES
-        from index.search.engine import SearchRequest
+        from index.search.request import SearchRequest
 
         if self.radius is not None and self.near is None:
             raise click.UsageError("--radius needs --near.")
@@ -249,7 +249,7 @@ class SearchFilters:
         if self.accepting_new_clients:
             out.append("accepting new clients")
         if self.near:
-            radius = self.radius if self.radius is not None else 25.0
+            radius = self.radius if self.radius is not None else DEFAULT_RADIUS_MILES
             out.append(f"within {radius:g} miles of {self.near[2]}")
         for label in ("state", "city", "language", "gender", "credential"):
             values = getattr(self, label)

@@ -8,6 +8,7 @@
 - `build`: filling a generation (segments in one or several processes).
 - `generations`: building, publishing, opening and rolling back generations.
 - `query`: user text bounded, cleaned and parsed into query objects.
+- `request`: `SearchRequest` and `SearchResult`, the sorts (no Whoosh: the CLI builds requests).
 - `engine`: `search()`, a `SearchRequest` in, a `SearchResult` out.
 - `suggest`: spelling suggestions for words that match nothing.
 - `whoosh_private`: the fence around every use of whoosh3's private API.

@@ -36,26 +36,22 @@ One fresh searcher per search, always in `with`; never `Searcher.refresh()`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from whoosh import query as wq
 from whoosh import scoring
 
 from index.geo import distance
 from index.geo.cells import covering_cells
-from index.geo.places import DEFAULT_RADIUS_MILES
 from index.model import vocabulary
 from index.search import suggest
 from index.search.document import norm_city, norm_credential, norm_language
 from index.search.facets import facet_counts
 from index.search.generations import Generation, open_generation
 from index.search.query import QueryError, clean_query, parse_query, required_words
+from index.search.request import SORTS, SearchRequest, SearchResult
 from index.search.whoosh_private import evaluate
 
-SORTS = ("relevance", "distance", "name")
-DEFAULT_LIMIT = 20
 # Relevance with --near ranks these bands (miles) first, relevance within
 # each: people compare "walking distance", "across town", "a drive", not
 # decimals, and a text score says little about which of two close matches is better.
@@ -64,45 +60,6 @@ DISTANCE_BANDS = (2.0, 5.0, 10.0, 25.0)
 # field length from a column, which made common-word queries about 3x slower;
 # listings are short and similar in length, so length normalisation buys little.
 WEIGHTING = scoring.TF_IDF()
-
-
-@dataclass
-class SearchRequest:
-    query: str | None = None
-    techniques: tuple[str, ...] = ()  # canonical ids; acupressure includes shiatsu
-    insurance: tuple[str, ...] = ()  # canonical ids
-    accepts_insurance: bool = False
-    near: tuple[float, float] | None = None  # (lat, lon)
-    radius_miles: float = DEFAULT_RADIUS_MILES
-    # Each of these: any of the values (OR'ed); a single string is taken as one value.
-    state: tuple[str, ...] = ()  # two-letter codes
-    city: tuple[str, ...] = ()  # any case or accents
-    language: tuple[str, ...] = ()
-    credential: tuple[str, ...] = ()
-    gender: str | None = None  # female, male or non-binary
-    accepting_new_clients: bool = False  # only listings that say they take new clients
-    sort: str | None = None  # relevance | distance | name; None: the default
-    limit: int | None = DEFAULT_LIMIT  # None: every match
-    new_since: str | None = None  # ISO 8601 UTC timestamp: only listings first seen at or after it
-    fresh_since: str | None = None  # ISO 8601 UTC timestamp: only listings last seen at or after it
-    include_stale: bool = False  # also listings a complete crawl no longer found (marked "stale")
-
-    def __post_init__(self):
-        for name in ("state", "city", "language", "credential"):
-            value = getattr(self, name)
-            setattr(self, name, (value,) if isinstance(value, str) else tuple(value or ()))
-
-
-@dataclass
-class SearchResult:
-    total: int
-    results: list[dict[str, Any]]
-    facets: dict[str, dict[str, int]]
-    suggestions: list[str] = field(default_factory=list)
-    sort: str = "name"
-    relaxed: bool = False  # no listing matched every word; OR'ed instead
-    generation: int = 0
-    unmatched: list[str] = field(default_factory=list)  # query words (as typed) no listing mentions: no results
 
 
 def build_filter(request: SearchRequest) -> wq.Query | None:

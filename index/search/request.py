@@ -1,0 +1,54 @@
+"""What a search is asked and what it answers: `SearchRequest` and `SearchResult`.
+
+Plain dataclasses, apart from the engine (index.search.engine) so that the
+click layer can build a request, and know the sorts, without loading Whoosh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.geo.places import DEFAULT_RADIUS_MILES
+
+SORTS = ("relevance", "distance", "name")
+DEFAULT_LIMIT = 20
+
+
+@dataclass
+class SearchRequest:
+    query: str | None = None
+    techniques: tuple[str, ...] = ()  # canonical ids; acupressure includes shiatsu
+    insurance: tuple[str, ...] = ()  # canonical ids
+    accepts_insurance: bool = False
+    near: tuple[float, float] | None = None  # (lat, lon)
+    radius_miles: float = DEFAULT_RADIUS_MILES
+    # Each of these: any of the values (OR'ed); a single string is taken as one value.
+    state: tuple[str, ...] = ()  # two-letter codes
+    city: tuple[str, ...] = ()  # any case or accents
+    language: tuple[str, ...] = ()
+    credential: tuple[str, ...] = ()
+    gender: str | None = None  # female, male or non-binary
+    accepting_new_clients: bool = False  # only listings that say they take new clients
+    sort: str | None = None  # relevance | distance | name; None: the default
+    limit: int | None = DEFAULT_LIMIT  # None: every match
+    new_since: str | None = None  # ISO 8601 UTC timestamp: only listings first seen at or after it
+    fresh_since: str | None = None  # ISO 8601 UTC timestamp: only listings last seen at or after it
+    include_stale: bool = False  # also listings a complete crawl no longer found (marked "stale")
+
+    def __post_init__(self):
+        for name in ("state", "city", "language", "credential"):
+            value = getattr(self, name)
+            setattr(self, name, (value,) if isinstance(value, str) else tuple(value or ()))
+
+
+@dataclass
+class SearchResult:
+    total: int
+    results: list[dict[str, Any]]
+    facets: dict[str, dict[str, int]]
+    suggestions: list[str] = field(default_factory=list)
+    sort: str = "name"
+    relaxed: bool = False  # no listing matched every word; OR'ed instead
+    generation: int = 0
+    unmatched: list[str] = field(default_factory=list)  # query words (as typed) no listing mentions: no results
