@@ -5,13 +5,21 @@ unresolvable, background services disabled, and in a network namespace of its
 own when `unshare` allows); the page's own Content-Security-Policy forbids any
 fetch too. The test checks the DOM Chromium built (SVG circles, the ring, the
 table rows, hostile text as text) and the pixels of a screenshot (the map's
-dots are drawn). Skipped when Chromium is not installed (`.ci/run` installs
-Debian's `chromium` package).
+dots are drawn).
+
+The map's layout is measured in Chromium itself (DevTools protocol, see
+`chromium_devtools`): with listings stacked at one point, clustered around
+the `--near` origin and crowded by the dozen, every label's box must stay
+clear of every other label, of every marker and of the origin, inside the
+map; stacked listings are one marker with their count. The table is measured
+too, at a desktop and a phone width: no word in a cell is split over two
+lines. Skipped when Chromium is not installed (`.ci/run` installs Debian's
+`chromium` package).
 """
 
 from __future__ import annotations
 
-import shutil
+import random
 import struct
 import subprocess
 import zlib
@@ -19,31 +27,23 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from chromium_devtools import CHROMIUM, DevToolsPage, offline_chromium_args
+from conftest import store_listings
 from test_export import hostile  # noqa: F401  (a fixture, shared)
 
+from index.model.listing import TherapistListing
+from index.records.datadir import DataDir
+from index.search.generations import build_index
 from search_cli.main import cli
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
 
 DOT_BLUE = (0x22, 0x71, 0xB1)  # svg .dot fill in html_page.STYLE
 ORIGIN_RED = (0xD6, 0x36, 0x38)  # svg .origin fill
 
 
-def _offline_prefix() -> list[str]:
-    """`unshare -rn` (no network at all) when this machine allows it, else nothing."""
-    unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode == 0:
-        return [unshare, "-rn"]
-    return []
-
-
 def chromium(page: Path, profile: Path, *mode: str) -> subprocess.CompletedProcess:
-    args = [*_offline_prefix(), CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--disable-extensions", "--disable-dev-shm-usage", "--proxy-server=127.0.0.1:9",
-            "--host-resolver-rules=MAP * ~NOTFOUND", f"--user-data-dir={profile}", "--window-size=1200,1600",
-            *mode, page.as_uri()]
+    args = [*offline_chromium_args(profile, "--window-size=1200,1600", *mode), page.as_uri()]
     return subprocess.run(args, capture_output=True, text=True, timeout=180)
 
 
@@ -98,7 +98,9 @@ def test_chromium_renders_the_map_and_the_table_offline(page, tmp_path):
     dom = chromium(page, tmp_path / "profile", "--dump-dom")
     assert dom.returncode == 0, dom.stderr[-2000:]
     html = dom.stdout
-    assert html.count('<circle class="dot"') == 2  # h:1 and h:2; h:3 has no coordinates
+    # h:1 and h:2 are 300 m apart, too close to tell apart on a 10-mile map: one marker counting 2;
+    # h:3 has no coordinates
+    assert html.count('<circle class="dot"') == 1 and 'data-rows="1 2"' in html and '>2</text>' in html
     assert html.count('<circle class="origin"') == 1 and html.count('<ellipse class="ring"') == 1
     assert html.count('<tr id="listing-') == 2
     assert '<tr id="listing-1" data-id="h:1">' in html or '<tr id="listing-1" data-id="h:2">' in html
@@ -110,3 +112,168 @@ def test_chromium_renders_the_map_and_the_table_offline(page, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     colours = png_pixels(shot.read_bytes())
     assert DOT_BLUE in colours and ORIGIN_RED in colours  # the SVG was drawn, dots and origin
+
+
+# -- the map's layout, measured in Chromium ------------------------------------
+
+ORIGIN = (41.7672, -72.676)  # 06103's centroid, the --near origin below
+STACK_NAMES = ("Anh St. James", "Maria de la Cruz", "Pieter van Dijk", "Zoë Tanaka", "Ashley García")
+
+
+def _listing(number: int, name: str, lat: float | None, lon: float | None) -> dict:
+    return TherapistListing(
+        id=f"map:{number:03d}", source="map", url=f"https://d.example/famt/{number}", name=name,
+        business=f"Studio {number}", city="Hartford", state="CT", zip="06103", lat=lat, lon=lon,
+        techniques=["deep-tissue"], insurance=["aetna"], accepts_insurance=True,
+        website=f"https://studio-{number}.example/booking/online-appointments?ref=knead&n={number}",
+        email=f"front.desk.{number}@a-rather-long-domain-name.example",
+    ).to_dict()
+
+
+def stacked_listings() -> list[dict]:
+    """Five listings at the origin itself, three at one point 300 m away, a long name beside them,
+    eight more within a mile, one without coordinates: 18 listings, 17 on the map at 11 points."""
+    rng = random.Random(11)
+    lat, lon = ORIGIN
+    rows = [_listing(i, name, lat, lon) for i, name in enumerate(STACK_NAMES)]
+    rows += [_listing(5 + i, f"Kai Okafor {i}", lat + 0.002, lon + 0.003) for i in range(3)]
+    rows.append(_listing(8, "Bartholomew Alexander Montgomery-Fitzwilliam III", lat - 0.001, lon + 0.001))
+    rows += [_listing(9 + i, f"Lena Levin {i}", lat + rng.uniform(-0.01, 0.01), lon + rng.uniform(-0.012, 0.012))
+             for i in range(8)]
+    rows.append(_listing(17, "No Coordinates", None, None))
+    return rows
+
+
+def crowded_listings() -> list[dict]:
+    """60 listings within half a mile, some sharing a point: more than the map names (row numbers only)."""
+    rng = random.Random(5)
+    lat, lon = ORIGIN
+    points = [(lat + rng.uniform(-0.006, 0.006), lon + rng.uniform(-0.008, 0.008)) for _ in range(45)]
+    return [_listing(i, f"Sam Park {i}", *points[i % 45]) for i in range(60)]
+
+
+LAYOUTS = {"stacked": (stacked_listings, 17, 11), "crowded": (crowded_listings, 60, 45)}
+
+
+@pytest.fixture(scope="module", params=sorted(LAYOUTS))
+def map_export(request, tmp_path_factory) -> tuple[Path, int, int]:
+    make, on_map, points = LAYOUTS[request.param]
+    root = tmp_path_factory.mktemp(request.param)
+    data_dir = DataDir(root / "data").ensure()
+    build_index(store_listings(data_dir, make()), data_dir.index_root)
+    target = root / "map.html"
+    near = ["--near", "06103", "--radius", "1"] if request.param == "stacked" else []
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir.root), "export", str(target), *near],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return target, on_map, points
+
+
+MEASURE_MAP = """(() => {
+  const svg = document.querySelector('svg.map');
+  const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  return {
+    svg: box(svg),
+    texts: [...svg.querySelectorAll('text')].map(e => ({text: e.textContent, box: box(e)})),
+    circles: [...svg.querySelectorAll('circle')].map(e => ({
+      cls: e.getAttribute('class'), box: box(e), title: (e.querySelector('title') || {}).textContent || ''})),
+    caption: document.querySelector('figcaption').textContent,
+  };
+})()"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _inside(inner, outer) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def _counts_and_labels(drawn: dict) -> tuple[dict[int, dict], list[dict]]:
+    """A number drawn inside a dot is that dot's count; every other text is a label to read."""
+    dots = [c for c in drawn["circles"] if c["cls"] == "dot"]
+    counts = {i: t for i, t in enumerate(drawn["texts"]) for d in dots if _inside(t["box"], d["box"])}
+    return counts, [t for i, t in enumerate(drawn["texts"]) if i not in counts]
+
+
+def test_map_labels_never_overlap_and_stacks_are_counted(map_export, tmp_path):
+    page, on_map, points = map_export  # points: distinct coordinates
+    with DevToolsPage(tmp_path / "profile", width=1200, height=1000) as chromium_page:
+        chromium_page.load(page)
+        drawn = chromium_page.evaluate(MEASURE_MAP)
+        shot = chromium_page.screenshot(tmp_path / "map.png")  # kept for a person to look at when this fails
+        chromium_page.resize(420, 900)  # a phone: the map keeps a legible scale and scrolls sideways
+        chromium_page.load(page)
+        on_phone = chromium_page.evaluate(MEASURE_MAP)
+    assert min(t["box"][3] - t["box"][1] for t in _counts_and_labels(on_phone)[1]) >= 12  # 11 px type, legible
+    dots = [c for c in drawn["circles"] if c["cls"] == "dot"]
+    others = [c for c in drawn["circles"] if c["cls"] != "dot"]  # the origin's marks
+    counts, labels = _counts_and_labels(drawn)
+
+    for i, one in enumerate(labels):
+        assert _inside(one["box"], drawn["svg"]), f"label {one['text']!r} leaves the map"
+        for other in labels[i + 1:]:
+            assert not _overlap(one["box"], other["box"]), f"labels {one['text']!r} and {other['text']!r} overlap"
+        for circle in drawn["circles"]:
+            assert not _overlap(one["box"], circle["box"]), f"label {one['text']!r} overlaps a {circle['cls']} marker"
+
+    # One marker per place, however many listings stand there; markers too close to tell apart are one
+    # too, so no marker covers another (or the count it carries).
+    assert len(dots) <= points
+    for i, one in enumerate(dots):
+        for other in dots[i + 1:]:
+            assert not _overlap(one["box"], other["box"]), f"markers {one['title']!r} and {other['title']!r} overlap"
+    stacked = sum(int(t["text"]) for t in counts.values())
+    assert stacked + (len(dots) - len(counts)) == on_map  # the counts add up to every mapped listing
+    assert all(int(t["text"]) > 1 for t in counts.values())
+    assert sum(len(d["title"].splitlines()) for d in dots) == on_map  # each tooltip names every listing there
+    assert f"{on_map} of {on_map} listings" in drawn["caption"] and f"at {len(dots)} points" in drawn["caption"]
+    if others:  # the stacked map: the origin is drawn and named, and the stack at the origin still shows its count
+        assert "unlabelled" not in drawn["caption"]
+        assert len(labels) == len(dots) + 2  # a label for every marker, the origin's and the scale's
+        assert any("06103" in t["text"] for t in labels)
+        assert any(t["text"] == "5" for t in counts.values())
+        at_origin = next(d for d in dots if "Anh St. James" in d["title"])
+        assert all(name in at_origin["title"] for name in STACK_NAMES)  # the tooltip names every stacked listing
+        assert len({d["title"] for d in dots if "Kai Okafor" in d["title"]}) == 1  # the other stack, one marker
+    colours = png_pixels(shot)
+    assert DOT_BLUE in colours and (not others or ORIGIN_RED in colours)
+
+
+MEASURE_WORDS = r"""(() => {
+  const broken = [];
+  for (const td of document.querySelectorAll('#results td')) {
+    // The cell's text as one string (a <br> is a line break, any other tag joins its neighbours),
+    // so a word cut by markup, say a <wbr> inside it, is still one word here.
+    const nodes = [], walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_ELEMENT);
+    let text = '';
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.nodeType === Node.ELEMENT_NODE) { if (node.tagName === 'BR') text += '\n'; continue; }
+      nodes.push([text.length, node]); text += node.data;
+    }
+    const at = offset => { let i = nodes.length - 1; while (i > 0 && nodes[i][0] > offset) i--; return [nodes[i][1], offset - nodes[i][0]]; };
+    for (const m of text.matchAll(/[\p{L}\p{N}_]+/gu)) {
+      const range = document.createRange();
+      range.setStart(...at(m.index));
+      range.setEnd(...at(m.index + m[0].length - 1));
+      range.setEnd(range.endContainer, range.endOffset + 1);
+      const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+      if (lines.size > 1) broken.push(m[0]);
+    }
+  }
+  return {broken, cells: document.querySelectorAll('#results td').length};
+})()"""
+
+
+@pytest.mark.parametrize("width", [1200, 420])
+def test_table_cells_break_between_words_only(map_export, hostile, tmp_path, width):  # noqa: F811
+    page, _, _ = map_export
+    hostile_page = tmp_path / "hostile.html"
+    CliRunner().invoke(cli, ["--data-dir", str(hostile.root), "export", str(hostile_page)], catch_exceptions=False)
+    with DevToolsPage(tmp_path / "profile", width=width, height=900) as chromium_page:
+        for one in (page, hostile_page):
+            chromium_page.load(one)
+            measured = chromium_page.evaluate(MEASURE_WORDS)
+            assert measured["cells"] > 0
+            assert measured["broken"] == [], f"{one.name} at {width}px splits words over lines"

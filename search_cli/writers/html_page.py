@@ -5,6 +5,12 @@ and its Content-Security-Policy forbids any network request or script even if
 a value slipped through. Every value is HTML-escaped (`html.escape`, quotes
 included); links are made only for http(s) websites and profile pages and for
 plain e-mail addresses, so a `javascript:` URL in a listing stays text.
+
+Table cells break between words only: list values (techniques, insurance,
+credentials) wrap after a comma and keep each id whole ("deep-tissue"), and
+web and e-mail addresses may break only at their punctuation (after "/",
+before "." or "@"). A cell never splits a word to fit: a narrow window scrolls
+sideways instead, and so does the map, which keeps its labels legible.
 """
 
 from __future__ import annotations
@@ -18,22 +24,28 @@ from search_cli.writers import display, svg_map
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 _CELL_CLASS = {"Miles": "num", "Phone": "nowrap", "First seen": "nowrap"}
+_LIST_FIELDS = {"Credentials": "credentials", "Techniques": "techniques", "Insurance": "insurance"}
+_ADDRESS_BREAKS = re.compile(r"(?<=[/?&=])(?!/)|(?=[.@])")  # after / ? & =, before . @ (never inside //)
 _EMAIL = re.compile(r"[^\s@<>\"'()\[\],;:\\]+@[^\s@<>\"'()\[\],;:\\]+\.[A-Za-z]{2,}")
 
 STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem auto;max-width:72rem;
 padding:0 1rem;color:#1d2327;background:#fff}
 h1{font-size:1.5rem;margin:0 0 .25rem}p.meta{color:#50575e;margin:0 0 1rem}
-figure{margin:0 0 1.25rem}svg.map{width:100%;height:auto;border:1px solid #dcdcde;border-radius:6px}
+figure{margin:0 0 1.25rem}.map-frame{overflow-x:auto}
+svg.map{width:100%;min-width:800px;height:auto;border:1px solid #dcdcde;border-radius:6px}
 svg .ground{fill:#f6f7f7}svg .ring{fill:#2271b1;fill-opacity:.06;stroke:#2271b1;stroke-dasharray:6 4}
-svg .origin{fill:#d63638;stroke:#fff;stroke-width:2}svg .dot{fill:#2271b1;stroke:#fff;stroke-width:1.5}
+svg .origin{fill:none;stroke:#d63638;stroke-width:3}svg .origin-centre{fill:#d63638}
+svg .dot{fill:#2271b1;stroke:#fff;stroke-width:1.5}svg .leader{stroke:#8c8f94;stroke-width:1}
 svg text{font:11px system-ui,sans-serif;fill:#1d2327;paint-order:stroke;stroke:#fff;stroke-width:3px}
+svg text.count{font:600 9px system-ui,sans-serif;fill:#fff;stroke:none}
 svg .origin-label{font-weight:600}svg .scale line{stroke:#1d2327;stroke-width:2}
 figcaption{color:#50575e;font-size:.85rem}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;vertical-align:top;
 padding:.35rem .5rem;border-bottom:1px solid #dcdcde}th{background:#f0f0f1;position:sticky;top:0}
-td.num{text-align:right;white-space:nowrap}td.nowrap{white-space:nowrap}tr:target{background:#fcf9e8}td{overflow-wrap:anywhere}
-@media print{th{position:static}}
+td{overflow-wrap:normal;word-break:normal;hyphens:manual}.item{white-space:nowrap}
+td.num{text-align:right;white-space:nowrap}td.nowrap{white-space:nowrap}tr:target{background:#fcf9e8}
+@media print{th{position:static}svg.map{min-width:0}}
 """
 
 
@@ -54,16 +66,23 @@ def _text(value: str) -> str:
     return "<br>".join(escape(line) for line in value.splitlines()) if value else ""
 
 
+def _address(value: str) -> str:
+    """A web or e-mail address, escaped, with break opportunities only at its punctuation."""
+    return "<wbr>".join(escape(piece) for piece in _ADDRESS_BREAKS.split(value))
+
+
 def _cell(title: str, row: dict[str, Any], value: str) -> str:
+    if title in _LIST_FIELDS and isinstance(row.get(_LIST_FIELDS[title]), list):
+        return ", ".join(f'<span class="item">{_text(str(v))}</span>' for v in row[_LIST_FIELDS[title]])
     if title == "Name":
         shown = _text(value) or "(no name)"
         link = _web_link(row.get("url"))
         return f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{shown}</a>' if link else shown
     if title == "Website":
         link = _web_link(value)
-        return f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{escape(value)}</a>' if link else _text(value)
+        return f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{_address(value)}</a>' if link else _text(value)
     if title == "Email" and _EMAIL.fullmatch(value.strip() or "-"):
-        return f'<a href="mailto:{escape(value.strip())}">{escape(value)}</a>'
+        return f'<a href="mailto:{escape(value.strip())}">{_address(value)}</a>'
     return _text(value)
 
 
@@ -72,11 +91,30 @@ def dots(results: list[dict[str, Any]]) -> list[svg_map.Dot]:
     for number, row in enumerate(results, 1):
         lat, lon = row.get("lat"), row.get("lon")
         if isinstance(lat, (int, float)) and isinstance(lon, (int, float)):
-            name = row.get("name") or row.get("business") or row.get("id") or ""
+            name = " ".join(str(row.get("name") or row.get("business") or row.get("id") or "").split())
             where = ", ".join(filter(None, (row.get("city"), row.get("state"))))
-            out.append(svg_map.Dot(number, float(lat), float(lon), f"{number}. {name}",
+            out.append(svg_map.Dot(number, float(lat), float(lon), name,
                                    " \u2013 ".join(filter(None, (f"{number}. {name}", row.get("business"), where)))))
     return out
+
+
+def map_caption(drawing: svg_map.MapDrawing, export) -> str:
+    """"16 of 18 listings on the map around 06103 (Hartford, CT), at 11 points (...). 2 without ..."."""
+    total = len(export.results)
+    text = f"{drawing.listings} of {total} listing{'s' if total != 1 else ''} on the map"
+    if export.near:
+        text += f" around {export.near[2]}"
+    text += f", at {drawing.points} point{'s' if drawing.points != 1 else ''}"
+    if drawing.stacked:
+        text += " (a number on a dot counts the listings at one address)"
+    text += "."
+    if drawing.unlabelled:
+        text += (f" {drawing.unlabelled} point{'s are' if drawing.unlabelled != 1 else ' is'} left unlabelled "
+                 "for want of room: point at a dot to see who is there.")
+    unplaced = total - drawing.listings
+    if unplaced:
+        text += f" {unplaced} without coordinates not shown."
+    return text
 
 
 def write(export, out: TextIO) -> list[str]:
@@ -89,12 +127,10 @@ def write(export, out: TextIO) -> list[str]:
               '<meta name="generator" content="knead">\n')
     out.write(f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n")
     out.write(f'<header>\n<h1>{escape(title)}</h1>\n<p class="meta">{escape(display.caption(export))}</p>\n</header>\n')
-    svg = svg_map.render(placed, export.near, export.radius_miles)
-    if svg:
-        unplaced = len(export.results) - len(placed)
-        note = f" {unplaced} without coordinates not shown." if unplaced else ""
-        out.write(f'<figure>\n{svg}\n<figcaption>{len(placed)} of {len(export.results)} listings on the map'
-                  f'{escape(" around " + export.near[2]) if export.near else ""}.{escape(note)}</figcaption>\n</figure>\n')
+    drawing = svg_map.render(placed, export.near, export.radius_miles)
+    if drawing:
+        out.write(f'<figure>\n<div class="map-frame">\n{drawing.svg}\n</div>\n'
+                  f'<figcaption>{escape(map_caption(drawing, export))}</figcaption>\n</figure>\n')
     else:
         out.write('<p class="meta">No listing has coordinates to map.</p>\n')
     out.write('<table id="results">\n<thead><tr><th scope="col">#</th>')
