@@ -106,7 +106,7 @@ def map_caption(drawing: svg_map.MapDrawing, export) -> str:
         text += f" around {export.near[2]}"
     text += f", at {drawing.points} point{'s' if drawing.points != 1 else ''}"
     if drawing.stacked:
-        text += " (a number on a dot counts the listings at one address)"
+        text += " (the number on a dot counts the listings there)"
     text += "."
     if drawing.unlabelled:
         text += (f" {drawing.unlabelled} point{'s are' if drawing.unlabelled != 1 else ' is'} left unlabelled "
