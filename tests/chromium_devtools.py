@@ -166,8 +166,15 @@ class DevToolsPage:
             raise DevToolsError(f"evaluate: {answer['exceptionDetails']}")
         return answer["result"].get("value")
 
-    def screenshot(self, target: Path) -> bytes:
-        """A PNG of the whole page (not just the window), also written to `target` for a person to look at."""
-        data = base64.b64decode(self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
+    def screenshot(self, target: Path, clip: tuple[float, float, float, float] | None = None) -> bytes:
+        """A PNG of the whole page (not just the window), or of the `clip` box (left, top, right, bottom)
+        in page pixels, also written to `target` for a person to look at."""
+        # Capturing beyond the window resizes it for a moment, and the page's layout with it: a clip is
+        # taken from the window as laid out (make the window tall enough).
+        params: dict[str, Any] = {"format": "png", "captureBeyondViewport": clip is None, "optimizeForSpeed": True}
+        if clip is not None:
+            left, top, right, bottom = clip
+            params["clip"] = {"x": left, "y": top, "width": right - left, "height": bottom - top, "scale": 1}
+        data = base64.b64decode(self.call("Page.captureScreenshot", **params)["data"])
         target.write_bytes(data)
         return data

@@ -47,8 +47,8 @@ def chromium(page: Path, profile: Path, *mode: str) -> subprocess.CompletedProce
     return subprocess.run(args, capture_output=True, text=True, timeout=180)
 
 
-def png_pixels(data: bytes) -> set[tuple[int, int, int]]:
-    """The distinct RGB colours of an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes)."""
+def png_rows(data: bytes) -> list[list[tuple[int, int, int]]]:
+    """The RGB pixels, row by row, of an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, header = 8, b"", None
     while pos < len(data):
@@ -63,11 +63,11 @@ def png_pixels(data: bytes) -> set[tuple[int, int, int]]:
     assert depth == 8 and colour in (2, 6) and interlace == 0
     bpp = 3 if colour == 2 else 4
     raw, stride = zlib.decompress(idat), width * bpp
-    prev, colours, i = bytearray(stride), set(), 0
+    prev, rows, i = bytearray(stride), [], 0
     for _ in range(height):
         kind, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
         i += 1 + stride
-        for x in range(stride):
+        for x in range(stride if kind else 0):  # filter 0: the bytes as they are
             a = line[x - bpp] if x >= bpp else 0
             b, c = prev[x], prev[x - bpp] if x >= bpp else 0
             if kind == 1:
@@ -80,9 +80,14 @@ def png_pixels(data: bytes) -> set[tuple[int, int, int]]:
                 p = a + b - c
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-        colours.update(tuple(line[x:x + 3]) for x in range(0, stride, bpp))
+        rows.append(list(zip(line[0::bpp], line[1::bpp], line[2::bpp])))
         prev = line
-    return colours
+    return rows
+
+
+def png_pixels(data: bytes) -> set[tuple[int, int, int]]:
+    """The distinct RGB colours of a PNG."""
+    return {pixel for row in png_rows(data) for pixel in row}
 
 
 @pytest.fixture
@@ -199,14 +204,14 @@ def _counts_and_labels(drawn: dict) -> tuple[dict[int, dict], list[dict]]:
 
 def test_map_labels_never_overlap_and_stacks_are_counted(map_export, tmp_path):
     page, on_map, points = map_export  # points: distinct coordinates
-    with DevToolsPage(tmp_path / "profile", width=1200, height=1000) as chromium_page:
+    with DevToolsPage(tmp_path / "profile", width=1200, height=1600) as chromium_page:
         chromium_page.load(page)
         drawn = chromium_page.evaluate(MEASURE_MAP)
-        shot = chromium_page.screenshot(tmp_path / "map.png")  # kept for a person to look at when this fails
+        clip = [round(v) for v in drawn["svg"]]  # the map alone: a smaller picture to decode
+        shot = chromium_page.screenshot(tmp_path / "map.png", clip)  # kept for a person to look at if this fails
         chromium_page.resize(420, 900)  # a phone: the map keeps a legible scale and scrolls sideways
         chromium_page.load(page)
         on_phone = chromium_page.evaluate(MEASURE_MAP)
-    assert min(t["box"][3] - t["box"][1] for t in _counts_and_labels(on_phone)[1]) >= 12  # 11 px type, legible
     dots = [c for c in drawn["circles"] if c["cls"] == "dot"]
     others = [c for c in drawn["circles"] if c["cls"] != "dot"]  # the origin's marks
     counts, labels = _counts_and_labels(drawn)
@@ -217,6 +222,7 @@ def test_map_labels_never_overlap_and_stacks_are_counted(map_export, tmp_path):
             assert not _overlap(one["box"], other["box"]), f"labels {one['text']!r} and {other['text']!r} overlap"
         for circle in drawn["circles"]:
             assert not _overlap(one["box"], circle["box"]), f"label {one['text']!r} overlaps a {circle['cls']} marker"
+    assert min(t["box"][3] - t["box"][1] for t in _counts_and_labels(on_phone)[1]) >= 12  # 11 px type, legible
 
     # One marker per place, however many listings stand there; markers too close to tell apart are one
     # too, so no marker covers another (or the count it carries).
@@ -237,8 +243,13 @@ def test_map_labels_never_overlap_and_stacks_are_counted(map_export, tmp_path):
         at_origin = next(d for d in dots if "Anh St. James" in d["title"])
         assert all(name in at_origin["title"] for name in STACK_NAMES)  # the tooltip names every stacked listing
         assert len({d["title"] for d in dots if "Kai Okafor" in d["title"]}) == 1  # the other stack, one marker
-    colours = png_pixels(shot)
+    rows = png_rows(shot)
+    colours = {pixel for row in rows for pixel in row}
     assert DOT_BLUE in colours and (not others or ORIGIN_RED in colours)
+    for label in labels:  # every label shows on the screenshot: dark text pixels inside its box
+        left, top, right, bottom = (round(v) - clip[i % 2] for i, v in enumerate(label["box"]))
+        ink = sum(max(px) < 0x60 for row in rows[top:bottom] for px in row[left:right])
+        assert ink >= len(label["text"].strip()), f"label {label['text']!r} does not show"
 
 
 MEASURE_WORDS = r"""(() => {
