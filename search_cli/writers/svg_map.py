@@ -2,7 +2,8 @@
 
 No tiles, no network: a plain equirectangular projection (x = longitude x
 cos(middle latitude), y = latitude) fitted to the bounding box of the dots,
-the origin and the ring, with a scale bar in miles. Over a few hundred miles
+the origin and the ring, with a scale bar in miles, over the outlines of the
+US states in view (`state_outlines`). Over a few hundred miles
 this keeps distances and shapes right to within a few per cent, which is all a
 "who is near me" map needs.
 
@@ -21,7 +22,7 @@ import math
 from dataclasses import dataclass
 from html import escape
 
-from search_cli.writers import map_labels
+from search_cli.writers import map_labels, state_outlines
 
 WIDTH = 800  # the viewBox; the page scales it to the window
 MAX_HEIGHT = 560
@@ -142,6 +143,11 @@ class Projection:
         return (self.x0 + (lon - self.lon_min) * self.k * self.scale,
                 self.y0 + (self.lat_max - lat) * self.scale)
 
+    def view(self) -> tuple[float, float, float, float]:
+        """The longitude/latitude box the whole drawing shows: lon_min, lat_min, lon_max, lat_max."""
+        return (self.lon_min - self.x0 / (self.k * self.scale), self.lat_max - (self.height - self.y0) / self.scale,
+                self.lon_min + (WIDTH - self.x0) / (self.k * self.scale), self.lat_max + self.y0 / self.scale)
+
     def miles_to_px(self, miles: float) -> float:
         return miles / MILES_PER_DEGREE_LAT * self.scale
 
@@ -194,6 +200,8 @@ def render(dots: list[Dot], near: tuple[float, float, str] | None = None,
               f'aria-label="Map of {n} listing{"s" if n != 1 else ""} at {len(points)} '
               f'point{"s" if len(points) != 1 else ""}">'),
              f'<rect class="ground" x="0" y="0" width="{WIDTH}" height="{p.height}"/>']
+    parts += [f'<path class="state" data-state="{escape(name)}" d="{d}"/>'
+              for name, d in state_outlines.outline_paths(p.view(), p.xy)]
     if origin is not None and radius_miles:
         dlat, dlon = ring_degrees(near[0], radius_miles)
         parts.append(f'<ellipse class="ring" cx="{origin[0]:.1f}" cy="{origin[1]:.1f}" rx="{dlon * p.k * p.scale:.1f}" '
