@@ -458,14 +458,18 @@ def test_hostile_text_in_html(hostile, tmp_path):
 
 
 def test_html_map_draws_listings_at_one_place_as_one_counted_marker(hostile, tmp_path):
-    html = export_file(hostile, tmp_path / "m.html", "--near", "06103", "--radius", "5").read_text(encoding="utf-8")
-    page = read_table(html)
-    dots = [attrs for tag, attrs in page.tags if tag == "circle" and attrs.get("class") == "dot"]
-    # h:1 and h:2 stand 300 m apart: one marker on a 10-mile map, carrying both rows and the number 2
-    assert [d["data-rows"] for d in dots] == ["1 2"] and '<text class="count"' in html and ">2</text>" in html
-    caption = re.search(r"<figcaption>(.*)</figcaption>", html).group(1)
-    assert caption == ("2 of 2 listings on the map around 06103 (Hartford, CT), at 1 point "
-                       "(the number on a dot counts the listings there).")
+    near = export_file(hostile, tmp_path / "5.html", "--near", "06103", "--radius", "5").read_text(encoding="utf-8")
+    html = export_file(hostile, tmp_path / "50.html", "--near", "06103", "--radius", "50").read_text(encoding="utf-8")
+    # h:1 and h:2 stand 300 m apart: two dots on a 10-mile map, one marker counting 2 on a 100-mile one
+    assert [d["data-rows"] for tag, d in read_table(near).tags if d.get("class") == "dot"] == ["1", "2"]
+    assert '<text class="count"' not in near
+    assert re.search(r"<figcaption>(.*)</figcaption>", near).group(1) == (
+        "2 of 2 listings on the map around 06103 (Hartford, CT), at 2 points.")
+    assert [d["data-rows"] for tag, d in read_table(html).tags if d.get("class") == "dot"] == ["1 2"]
+    assert '<text class="count"' in html and ">2</text>" in html
+    assert re.search(r"<figcaption>(.*)</figcaption>", html).group(1) == (
+        "2 of 2 listings on the map around 06103 (Hartford, CT), at 1 point "
+        "(the number on a dot counts the listings there).")
 
 
 def test_query_text_is_escaped_in_html_and_markdown(hostile, tmp_path):

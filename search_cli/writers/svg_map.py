@@ -85,7 +85,7 @@ def merge_touching(dots: list[Dot], p: Projection) -> list[Point]:
             cx, cy = int(pt.x // MERGE_CELL), int(pt.y // MERGE_CELL)
             near = (other for i in (-1, 0, 1) for j in (-1, 0, 1) for other in grid.get((cx + i, cy + j), ()))
             into = next((o for o in near if math.hypot(o.x - pt.x, o.y - pt.y)
-                         < marker_radius(len(o.dots) + len(pt.dots)) + o.radius + 2 * map_labels.MARKER_HALO), None)
+                         < o.radius + pt.radius + 2 * map_labels.MARKER_HALO), None)
             if into is None:
                 kept.append(pt)
                 grid.setdefault((cx, cy), []).append(pt)
@@ -165,6 +165,20 @@ def nice_miles(target: float) -> float:
     return max(step * power for step in (1, 2, 5) if step * power <= target)
 
 
+def place_labels(p: Projection, points: list[Point], origin: tuple[float, float] | None, origin_text: str,
+                 scale_box: map_labels.Box) -> tuple[map_labels.Placed | None, list[map_labels.Placed | None]]:
+    """The origin's label, then each point's in table order (None: no room, or past LABELLED_POINTS)."""
+    markers = [(pt.x, pt.y, pt.radius) for pt in points]
+    if origin is not None:
+        markers.append((*origin, ORIGIN_RADIUS + 1))  # the ring's stroke is 3
+    placer = map_labels.LabelPlacer((2.0, 2.0, WIDTH - 2.0, p.height - 2.0), [scale_box], markers)
+    origin_label = placer.place(*origin, ORIGIN_RADIUS + 1, [origin_text]) if origin is not None else None
+    named = len(points) <= NAMED_DOTS
+    labels = [placer.place(pt.x, pt.y, pt.radius, label_texts(pt, named)) if i < LABELLED_POINTS else None
+              for i, pt in enumerate(points)]
+    return origin_label, labels
+
+
 def render(dots: list[Dot], near: tuple[float, float, str] | None = None,
            radius_miles: float | None = None) -> MapDrawing | None:
     """The `<svg>` map and what it shows (None when there is nothing to place)."""
@@ -179,21 +193,13 @@ def render(dots: list[Dot], near: tuple[float, float, str] | None = None,
     p = Projection(lats, lons)
     points = merge_touching(dots, p)
     at = [(pt.x, pt.y) for pt in points]
-
+    origin = p.xy(near[0], near[1]) if near is not None else None
     bar = nice_miles((WIDTH / 5) / p.miles_to_px(1))  # about a fifth of the width
     bar_px, yb = p.miles_to_px(bar), p.height - 12
     scale_label = f"{bar:g} mi"
-    scale_box = (14.0, yb - 5 - map_labels.ASCENT * map_labels.FONT_PX, max(14 + bar_px, 14 + map_labels.text_width(
-        scale_label)), yb + 2.0)
-    markers = [(x, y, pt.radius) for (x, y), pt in zip(at, points)]
-    origin = p.xy(near[0], near[1]) if near is not None else None
-    if origin is not None:
-        markers.append((*origin, ORIGIN_RADIUS + 1))  # the ring's stroke is 3
-    placer = map_labels.LabelPlacer((2.0, 2.0, WIDTH - 2.0, p.height - 2.0), [scale_box], markers)
-    origin_label = placer.place(*origin, ORIGIN_RADIUS + 1, [near[2]]) if origin is not None else None
-    named = len(points) <= NAMED_DOTS
-    labels = [placer.place(x, y, pt.radius, label_texts(pt, named)) if i < LABELLED_POINTS else None
-              for i, ((x, y), pt) in enumerate(zip(at, points))]
+    scale_box = (14.0, yb - 5 - map_labels.ASCENT * map_labels.FONT_PX,
+                 14 + max(bar_px, map_labels.text_width(scale_label)), yb + 2.0)
+    origin_label, labels = place_labels(p, points, origin, near[2] if near else "", scale_box)
 
     n = len(dots)
     parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {p.height}" class="map" role="img" '
