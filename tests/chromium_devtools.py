@@ -23,6 +23,7 @@ import os
 import select
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ TIMEOUT = 120.0  # seconds for any one protocol answer; a loaded CI machine is s
 def offline_prefix() -> list[str]:
     """`unshare -rn` (no network at all) when this machine allows it, else nothing."""
     unshare = shutil.which("unshare")
-    if unshare and subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode == 0:
+    if unshare and subprocess.run([unshare, "-rn", "true"], capture_output=True, check=False).returncode == 0:
         return [unshare, "-rn"]
     return []
 
@@ -64,16 +65,17 @@ class DevToolsPage:
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
 
-        def pipes_as_3_and_4():  # runs in the child before exec: the protocol's fixed descriptors
+        def pipes_as_3_and_4():  # in the child before exec (only dup calls: safe after a fork with threads)
             # Moved above 10 first: a pipe may itself be 3 or 4, and dup2 onto itself keeps close-on-exec.
             high_r, high_w = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10), fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
             os.dup2(high_r, 3)
             os.dup2(high_w, 4)
 
+        self._log = tempfile.TemporaryFile()  # not a pipe: nobody reads it while Chromium runs
         self.process = subprocess.Popen(
             offline_chromium_args(self.profile, "--remote-debugging-pipe", f"--window-size={self.width},{self.height}"),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            preexec_fn=pipes_as_3_and_4, close_fds=False)  # close_fds would close 3 and 4 after the dup2
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log,
+            preexec_fn=pipes_as_3_and_4, close_fds=False)  # noqa: PLW1509  (close_fds would close 3 and 4)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         try:
@@ -101,8 +103,7 @@ class DevToolsPage:
                     os.close(fd)
                 except OSError:
                     pass
-            if self.process.stderr:
-                self.process.stderr.close()
+            self._log.close()
 
     # -- the protocol ---------------------------------------------------------
 
@@ -121,7 +122,8 @@ class DevToolsPage:
                 raise DevToolsError("Chromium did not answer in time")
             chunk = os.read(self._from_chrome, 1 << 20)
             if not chunk:
-                raise DevToolsError(f"Chromium closed the pipe: {self.process.stderr.read()[-2000:]!r}")
+                self._log.seek(0)
+                raise DevToolsError(f"Chromium closed the pipe: {self._log.read()[-2000:]!r}")
             self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(message)

@@ -27,8 +27,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from chromium_devtools import CHROMIUM, DevToolsPage, offline_chromium_args
+from click.testing import CliRunner
 from conftest import store_listings
 from test_export import hostile  # noqa: F401  (a fixture, shared)
 
@@ -45,7 +45,7 @@ ORIGIN_RED = (0xD6, 0x36, 0x38)  # svg .origin fill
 
 def chromium(page: Path, profile: Path, *mode: str) -> subprocess.CompletedProcess:
     args = [*offline_chromium_args(profile, "--window-size=1200,1600", *mode), page.as_uri()]
-    return subprocess.run(args, capture_output=True, text=True, timeout=180)
+    return subprocess.run(args, capture_output=True, text=True, timeout=180, check=False)
 
 
 def png_rows(data: bytes) -> list[list[tuple[int, int, int]]]:
@@ -192,7 +192,7 @@ def _overlap(a, b) -> bool:
 
 def _circles_overlap(a, b) -> bool:
     """Whether the circles drawn in boxes `a` and `b` overlap."""
-    (ax, ay, ar), (bx, by, br) = (((l + r) / 2, (t + b) / 2, (r - l) / 2) for l, t, r, b in (a, b))
+    (ax, ay, ar), (bx, by, br) = (((x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2) for x0, y0, x1, y1 in (a, b))
     return math.hypot(ax - bx, ay - by) < ar + br
 
 
