@@ -44,12 +44,12 @@ def run_search(data_dir: DataDir, request):
     text search is explained on stderr. Shared by `knead search` and `knead export`."""
     from index.search.engine import UnknownFilterValue
     from index.search.engine import search as index_search
-    from index.search.generations import IndexMissing, IndexOutdated
+    from index.search.generations import IndexDamaged, IndexMissing, IndexOutdated
     from index.search.query import QueryError
 
     try:
         result = index_search(data_dir.index_root, request)
-    except IndexOutdated as exc:
+    except (IndexOutdated, IndexDamaged) as exc:
         raise click.ClickException(str(exc)) from None
     except IndexMissing:
         raise _no_index(data_dir) from None

@@ -108,6 +108,7 @@ def test_hot_postings_hold_the_frequent_terms_of_each_segment(builds):
 def test_a_hot_postings_file_of_another_format_is_ignored(tmp_path):
     """Searches then read every term from Whoosh: the same answers, never garbage."""
     import json
+    import zlib
 
     from index.search.whoosh_private import hot
 
@@ -120,11 +121,13 @@ def test_a_hot_postings_file_of_another_format_is_ignored(tmp_path):
     (path,) = built.path.glob("knead-hot-*.bin")
     raw = path.read_bytes()
     length = int.from_bytes(raw[4:8], "little")
-    header = json.loads(raw[8:8 + length])
+    header = json.loads(raw[12:12 + length])
     assert header["terms"] and header["format"] == hot.FORMAT
-    header["format"] = hot.FORMAT + 1
+    header["format"] = hot.FORMAT + 1  # one digit more or less would change the file's size: damage
     head = json.dumps(header).encode()
-    path.write_bytes(raw[:4] + len(head).to_bytes(4, "little") + head + raw[8 + length:])
+    assert len(head) == length
+    path.write_bytes(raw[:4] + len(head).to_bytes(4, "little") + zlib.crc32(head).to_bytes(4, "little")
+                     + head + raw[12 + length:])
     after = search(root, request)
     assert (after.total, [r["id"] for r in after.results]) == (before.total, [r["id"] for r in before.results])
 

@@ -23,7 +23,7 @@ def _gens(root):
     return sorted(p.name for p in root.iterdir() if p.name.startswith("gen-"))
 
 
-def test_build_publishes_generations_and_keeps_one_previous(tmp_path):
+def test_build_publishes_generations_and_keeps_the_last_three(tmp_path):
     root = tmp_path / "index"
     listings = make_listings(30, seed=9)
     first = build_index(listings, root)
@@ -31,7 +31,7 @@ def test_build_publishes_generations_and_keeps_one_previous(tmp_path):
     assert first.path == root / "gen-000001" and current_generation(root) == 1
     for expected in (2, 3, 4):
         assert build_index(listings[: 10 * expected - 10], root).generation == expected
-    assert _gens(root) == ["gen-000003", "gen-000004"]
+    assert _gens(root) == ["gen-000002", "gen-000003", "gen-000004"]
     assert (root / CURRENT).read_text() == "gen-000004\n"
     assert search(root, SearchRequest(limit=None)).total == 30
 

@@ -112,10 +112,10 @@ def test_rollback_serves_the_previous_generation(sites, published, tmp_path):
     assert crawl(sites["smaller"], data_dir).returncode == 0
     assert search_ids(data_dir) != first
     result = run_knead("rollback", data_dir=data_dir)
-    assert result.returncode == 0 and "Now serving index generation 1 (was 2)." in result.stdout
+    assert result.returncode == 0 and "Now serving index generation 1 (kept; was 2)." in result.stdout
     assert search_ids(data_dir) == first
     again = run_knead("rollback", data_dir=data_dir)
-    assert again.returncode == 1 and "No earlier index generation" in again.stderr
+    assert again.returncode == 1 and "No earlier publish to go back to: crawl #1" in again.stderr
 
 
 def test_a_second_crawl_says_one_is_running_and_a_killed_one_blocks_nothing(sites, tmp_path):

@@ -14,7 +14,15 @@ store pipeline when the spider closes, so both publish by the same rules:
    unchanged, newly stale, dropped after `stale_days`).
 4. The index is rebuilt from the store into a new generation (`rebuild_index`,
    also what `knead reindex` runs); a failed build raises
-   `generations.BuildError` and the previous generation keeps serving.
+   `generations.BuildError` and the previous generation keeps serving. Each
+   generation's note names the latest published crawl it holds.
+
+`rollback_publish` undoes the latest publish for good: the store's listings
+go back to what they were before it (index.records.history), the crawl is
+marked rolled back, the generations that held it are retired, and the kept
+generation that holds the crawl published before it is served again (or one
+is built, when none is kept). Every publish, rollback and reindex is logged
+in the store's history.
 
 The index is a library of its own (index.search); this module is the one
 place where the store of record drives it.
@@ -27,11 +35,23 @@ from typing import Any
 
 from index.records import gate
 from index.records.datadir import DataDir
-from index.records.store import FINISHED, HELD, LIMITED, PUBLISHED, RecordStore
+from index.records.store import (
+    FINISHED,
+    HELD,
+    LIMITED,
+    PUBLISHED,
+    ROLLED_BACK,
+    RecordStore,
+    StoreDamaged,
+)
 
 
 class NothingCrawled(Exception):
     """The data directory has no store of record yet."""
+
+
+class NothingToRollBack(Exception):
+    """No publish that `knead rollback` can undo."""
 
 
 class CrawlNotFinished(Exception):
@@ -85,19 +105,92 @@ def publish_crawl(data_dir: DataDir, crawl_id: int, *, pages: int, failed: int, 
             raise CrawlHeld(crawl_id, reasons)
         counts = store.publish_crawl(crawl_id, complete=complete, stale_days=stale_days)
         store.set_crawl(crawl_id, counts={**counts, "rates": rates, "failed": failed, "pages": pages})
-    return Published(counts, rebuild_index(data_dir) if rebuild else None)
+        if not rebuild:
+            store.log(PUBLISHED, crawl_id, None, "index not rebuilt (--no-index)")
+            return Published(counts, None)
+        result = _build(data_dir, store)
+        store.log(PUBLISHED, crawl_id, result.generation)
+    return Published(counts, result)
 
 
 def rebuild_index(data_dir: DataDir):
-    """Build a new index generation from every published listing and serve it.
+    """Build a new index generation from every published listing and serve it (`knead reindex`).
 
     Returns generations.BuildResult; raises NothingCrawled when there is no
     store yet, generations.BuildError when the build fails (the previous
-    generation keeps serving).
+    generation keeps serving) or the store cannot be read.
     """
-    from index.search.generations import build_index
+    from index.search.generations import BuildError
 
     if not data_dir.records_path.exists():
         raise NothingCrawled(f"Nothing crawled yet in {data_dir.root}")
+    try:
+        with RecordStore(data_dir.records_path) as store:
+            result = _build(data_dir, store)
+            store.log("reindexed", None, result.generation)
+    except StoreDamaged as exc:
+        raise BuildError(str(exc)) from None
+    return result
+
+
+def _build(data_dir: DataDir, store: RecordStore):
+    from index.search.generations import build_index
+
+    latest = store.last_published()
+    return build_index(store.listings(), data_dir.index_root,
+                       note={"published_crawl": latest["id"] if latest else None})
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    crawl: dict[str, Any]  # the crawl whose publish was undone
+    restored: int  # listings put back as they were
+    back_to: dict[str, Any]  # the published crawl the store now ends with
+    generation: int  # the generation served now
+    before: int | None  # the generation served before
+    rebuilt: bool  # no kept generation held `back_to`: one was built
+
+
+def rollback_publish(data_dir: DataDir) -> RolledBack:
+    """Undo the latest publish in the store and the index (see the module docstring).
+
+    Raises NothingCrawled, NothingToRollBack, StoreDamaged, generations.BuildError.
+    """
+    from index.search import generations
+
+    if not data_dir.records_path.exists():
+        raise NothingCrawled(f"Nothing crawled yet in {data_dir.root}")
+    root = data_dir.index_root
     with RecordStore(data_dir.records_path) as store:
-        return build_index(store.listings(), data_dir.index_root)
+        latest = store.last_published()
+        if latest is None:
+            raise NothingToRollBack(f"No published crawl to undo in {data_dir.root}.")
+        earlier = [c for c in store.crawls() if c["status"] == PUBLISHED and c["id"] < latest["id"]]
+        if not earlier:
+            raise NothingToRollBack(
+                f"No earlier publish to go back to: crawl #{latest['id']} is the first one published.")
+        if not store.can_undo(latest["id"]):
+            raise NothingToRollBack(
+                f"Crawl #{latest['id']}'s changes are no longer kept (knead keeps the last 3 publishes).")
+        try:
+            before = generations.current_generation(root)
+        except generations.IndexDamaged:
+            before = None
+        restored = store.undo_publish(latest["id"])
+        back_to = earlier[-1]
+        kept = generations.kept(root) if root.exists() else []
+        generations.retire(root, [g["number"] for g in kept if g.get("note", {}).get("published_crawl") == latest["id"]])
+        candidates = [g["number"] for g in kept if not g["retired"] and not g.get("damaged")
+                      and g["note"].get("published_crawl") == back_to["id"]]
+        number, rebuilt = None, False
+        for candidate in reversed(candidates):
+            try:
+                generations.serve(root, candidate)
+            except (generations.IndexDamaged, generations.IndexMissing):
+                continue
+            number = candidate
+            break
+        if number is None:
+            number, rebuilt = _build(data_dir, store).generation, True
+        store.log(ROLLED_BACK, latest["id"], number, f"back to crawl #{back_to['id']}")
+    return RolledBack(latest, restored, back_to, number, before, rebuilt)

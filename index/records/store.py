@@ -19,6 +19,12 @@ Tables:
   a complete crawl of its source stopped finding it.
 - `staged`: what each crawl found, by crawl id, until it is published.
 - `crawls`: one row per crawl: status, pid, stats, counts and gate result.
+- `undo` and `history` (index.records.history): what each of the last
+  publishes changed, so `undo_publish` can restore it, and the log of
+  publishes, rollbacks and reindexes.
+
+A file that is not a readable SQLite store raises `StoreDamaged`, which
+names the file and the way out.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
+
+from index.records import history
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS listings (
@@ -75,9 +83,21 @@ _VOLATILE = ("scraped_at", "first_seen", "last_seen", "stale", "stale_since")
 _CRAWL_KEYS = ("id", "source", "started_at", "finished_at", "status", "pid", "scope", "stats", "counts", "gate")
 
 # Crawl statuses. LIMITED: stopped at its item limit (`--max-items`), publishable
-# but partial, so it marks nothing stale.
+# but partial, so it marks nothing stale. ROLLED_BACK: published, then undone.
 RUNNING, FINISHED, LIMITED, INTERRUPTED, HELD, PUBLISHED = (
     "running", "finished", "limited", "interrupted", "held", "published")
+ROLLED_BACK = history.ROLLED_BACK
+
+
+class StoreDamaged(Exception):
+    """The store of record cannot be read (not SQLite, truncated, malformed)."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path = path
+        super().__init__(
+            f"The store of record {path} is damaged ({reason}): restore it from a backup, "
+            f"or move it aside and run `knead crawl` to start a new one."
+        )
 
 
 def utc_now() -> str:
@@ -121,10 +141,19 @@ class RecordStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed batch survives a power cut, not just a killed process.
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed batch survives a power cut, not just a killed process.
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA + history.SCHEMA)
+            # A damaged page is found only when read: check the structure once (~1 ms per MB).
+            problem = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StoreDamaged(self.path, str(exc)) from None
+        if problem != "ok":
+            self._db.close()
+            raise StoreDamaged(self.path, problem)
         self._commit_every = commit_every
         self._commit_seconds = commit_seconds
         self._pending = 0
@@ -233,27 +262,30 @@ class RecordStore:
         counts = {"found": 0, "new": 0, "changed": 0, "unchanged": 0, "gone": 0, "dropped": 0}
         now = utc_now()
         with self._db:  # one transaction: a kill leaves either all of it or none
+            # What this publish is about to change, for `undo_publish` (index.records.history).
+            history.record_found(self._db, crawl_id)
             for listing_id, data, new_digest, seen_at, old_digest in self._staged_pages(crawl_id):
                 counts["found"] += 1
                 counts[self._put(listing_id, source, data, new_digest, old_digest, seen_at, crawl_id)] += 1
             if complete:
+                gone = ("source = ? AND stale_since IS NULL AND crawl_id IN (SELECT id FROM crawls WHERE scope = ?)"
+                        " AND id NOT IN (SELECT id FROM staged WHERE crawl_id = ?)")
+                history.record_where(self._db, crawl_id, gone, (source, scope, crawl_id), with_data=False)
                 counts["gone"] = self._db.execute(
-                    "UPDATE listings SET stale_since = ? WHERE source = ? AND stale_since IS NULL"
-                    " AND crawl_id IN (SELECT id FROM crawls WHERE scope = ?)"
-                    " AND id NOT IN (SELECT id FROM staged WHERE crawl_id = ?)",
-                    (now, source, scope, crawl_id),
+                    f"UPDATE listings SET stale_since = ? WHERE {gone}", (now, source, scope, crawl_id),
                 ).rowcount
                 if stale_days is not None:
                     cutoff = (datetime.now(timezone.utc) - timedelta(days=stale_days)).replace(microsecond=0).isoformat()
-                    counts["dropped"] = self._db.execute(
-                        "DELETE FROM listings WHERE source = ? AND stale_since IS NOT NULL AND stale_since <= ?",
-                        (source, cutoff),
-                    ).rowcount
+                    dropped = "source = ? AND stale_since IS NOT NULL AND stale_since <= ?"
+                    history.record_where(self._db, crawl_id, dropped, (source, cutoff), with_data=True)
+                    counts["dropped"] = self._db.execute(f"DELETE FROM listings WHERE {dropped}",
+                                                         (source, cutoff)).rowcount
             self._db.execute("DELETE FROM staged WHERE crawl_id = ?", (crawl_id,))
             self._db.execute(
                 "UPDATE crawls SET status = ?, counts = ? WHERE id = ?",
                 (PUBLISHED, json.dumps(counts, sort_keys=True), crawl_id),
             )
+            history.trim(self._db, PUBLISHED)
         self._pending = 0
         return counts
 
@@ -270,6 +302,42 @@ class RecordStore:
                 return
             yield from rows
             last = rows[-1][0]
+
+    def undo_publish(self, crawl_id: int) -> int:
+        """Put the listings back as they were before `crawl_id` was published, in one transaction,
+        and mark the crawl rolled back; returns how many listings were restored.
+
+        Only the latest published crawl may be undone (undo goes back one
+        publish at a time); raises ValueError otherwise or when its undo rows
+        are no longer kept (index.records.history)."""
+        self.commit()
+        latest = self.last_published()
+        if latest is None or latest["id"] != crawl_id:
+            raise ValueError(f"crawl {crawl_id} is not the latest published crawl")
+        if not history.can_undo(self._db, crawl_id):
+            raise ValueError(f"crawl {crawl_id}'s changes are no longer kept")
+        with self._db:
+            restored = history.restore(self._db, crawl_id)
+            self._db.execute("UPDATE crawls SET status = ? WHERE id = ?", (ROLLED_BACK, crawl_id))
+        self._pending = 0
+        return restored
+
+    def can_undo(self, crawl_id: int) -> bool:
+        return history.can_undo(self._db, crawl_id)
+
+    def last_published(self) -> dict[str, Any] | None:
+        """The latest published crawl of any source (what the store's listings last changed by)."""
+        row = self._db.execute("SELECT id FROM crawls WHERE status = ? ORDER BY id DESC LIMIT 1", (PUBLISHED,)).fetchone()
+        return self.crawl(row[0]) if row else None
+
+    def log(self, action: str, crawl_id: int | None = None, generation: int | None = None,
+            detail: str | None = None) -> None:
+        """Add a line to the history `knead status` shows (index.records.history)."""
+        history.log(self._db, utc_now(), action, crawl_id, generation, detail)
+        self.commit()
+
+    def history(self, limit: int = 10) -> list[dict[str, Any]]:
+        return history.events(self._db, limit)
 
     # -- published listings -------------------------------------------------
 

@@ -3,7 +3,8 @@
 Layout under the index root::
 
     CURRENT            "gen-000007": the generation searches open
-    gen-000006/        the previous generation, kept for rollback
+    gen-000005/        earlier generations, kept for rollback (the last KEEP in all)
+    gen-000006/
     gen-000007/        Whoosh files (compound=False) + knead sidecars
     .build.lock        serialises builders (flock; dies with the process)
 
@@ -18,7 +19,14 @@ process but fsync nothing (traps.md), hence the explicit fsyncs.
 What a generation holds (Whoosh segments plus sidecar files indexed by
 document number; documents are added in name order, so the docnum is also the
 name sort key) is written by `index.search.build`; `knead-meta.json` (schema version,
-doc count, facet order) is written here, last.
+doc count, facet order, the manifest of every other file with its size and
+checksum, and a `note` from the caller saying what the generation was built
+from) is written here, last. Opening and checking the served generation is
+`index.search.served`.
+
+`serve` points CURRENT at a kept generation (for `knead rollback`, which picks
+it by its note); `retire` marks generations that must never be served again
+(a file `knead-retired` in them), and the next build deletes them.
 
 The listings live beside Whoosh rather than in a stored field: Whoosh pickles
 stored values (bytes grow by half under its pickle protocol) and keeps them
@@ -31,40 +39,32 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import sys
 import time
-from array import array
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from index.search import document
 from index.search.schema import SCHEMA_VERSION
-from index.search.sidecars import (
-    COORDS,
-    CURRENT,
-    FACETS,
-    LISTINGS,
-    META,
-    OFFSETS,
-    WORDS,
-    ZDICT,
+from index.search.served import (  # noqa: F401  (re-exported: what callers open and catch)
+    GEN_NAME,
+    Generation,
+    IndexDamaged,
+    IndexMissing,
+    IndexOutdated,
+    current_generation,
+    gen_name,
+    manifest,
+    open_generation,
 )
-from index.search.whoosh_private import hot
+from index.search.sidecars import CURRENT, META
 
-_GEN = re.compile(r"^gen-(\d{6})(\.tmp)?$")
-
-
-class IndexMissing(Exception):
-    """Nothing has been built (or published) under this index root yet."""
-
-
-class IndexOutdated(IndexMissing):
-    """The published generation was built by another version of knead: `knead reindex`."""
+# Generations kept on disk (the served one and those before it), for rollback.
+KEEP = 3
+RETIRED = "knead-retired"
 
 
 class BuildError(Exception):
@@ -78,10 +78,7 @@ class BuildResult:
     doc_count: int
     seconds: float
     skipped: int = 0  # listings rejected by validation (no usable id)
-
-
-def _gen_name(number: int) -> str:
-    return f"gen-{number:06d}"
+    findable: int = 0  # documents a search shows without --include-stale
 
 
 def _fsync_path(path: Path, directory: bool = False) -> None:
@@ -99,30 +96,20 @@ def _fsync_tree(path: Path) -> None:
     _fsync_path(path, directory=True)
 
 
-def current_generation(index_root: Path) -> int | None:
-    """The published generation number, or None when nothing was published."""
-    try:
-        name = (Path(index_root) / CURRENT).read_text(encoding="ascii").strip()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    m = _GEN.match(name)
-    if not m or m.group(2):
-        raise IndexMissing(f"{Path(index_root) / CURRENT} is corrupt: {name[:40]!r}")
-    return int(m.group(1))
-
-
 def _existing(index_root: Path) -> list[tuple[int, Path]]:
     found = []
     for child in index_root.iterdir():
-        m = _GEN.match(child.name)
+        m = GEN_NAME.match(child.name)
         if m and child.is_dir():
             found.append((int(m.group(1)), child))
     return sorted(found)
 
 
-def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, bytes]], int]:
-    """Clean and de-duplicate (the last occurrence of an id wins), in name order."""
+def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, bytes]], int, int]:
+    """Clean and de-duplicate (the last occurrence of an id wins), in name order; also the
+    number of listings skipped and of stale ones."""
     by_id: dict[str, tuple[tuple, bytes]] = {}
+    stale: set[str] = set()
     skipped = 0
     for raw in listings:
         try:
@@ -132,18 +119,24 @@ def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, b
             continue
         # Held as JSON, not dicts: a third of the memory at 100,000 listings.
         by_id[listing["id"]] = (document.sort_key(listing), document.dumps(listing))
+        if listing.get("stale"):
+            stale.add(listing["id"])
+        else:
+            stale.discard(listing["id"])
     ordered = sorted(by_id.values(), key=lambda item: item[0])
-    return ordered, skipped
+    return ordered, skipped, len(stale)
 
 
 def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.PathLike[str],
-                workers: int | None = None) -> BuildResult:
+                workers: int | None = None, note: dict[str, Any] | None = None) -> BuildResult:
     """Build a new generation from `listings` and publish it atomically.
 
     `workers`: indexing processes for a large build (default: one per core,
-    at most 4; see index.search.build). Raises BuildError (after removing the
-    partial generation) when the build fails; the previously published
-    generation is untouched.
+    at most 4; see index.search.build). `note`: what the caller wants to
+    know later about what the generation was built from (kept in its meta
+    file, see `kept`). Raises BuildError (after removing the partial
+    generation) when the build fails; the previously published generation is
+    untouched.
     """
     import fcntl
 
@@ -157,13 +150,12 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
     with open(root / ".build.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time; released on close or death
         existing = _existing(root)
-        live = current_generation(root)  # kept for `knead rollback`, even after a rollback
         number = (existing[-1][0] if existing else 0) + 1
-        tmp = root / f"{_gen_name(number)}.tmp"
-        final = root / _gen_name(number)
+        tmp = root / f"{gen_name(number)}.tmp"
+        final = root / gen_name(number)
         try:
             with gc_paused():
-                ordered, skipped = _collect(listings)
+                ordered, skipped, stale = _collect(listings)
                 tmp.mkdir()
                 written = write_generation(tmp, [data for _, data in ordered], workers)
             _verify(tmp, ordered, written["segments"])
@@ -174,6 +166,8 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
                 "facet_ids": written["facet_ids"],
                 "byteorder": sys.byteorder,
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "note": note or {},
+                "files": manifest(tmp),
             }
             (tmp / META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
             _fsync_tree(tmp)
@@ -185,15 +179,8 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
             if isinstance(exc, Exception) and not isinstance(exc, BuildError):
                 raise BuildError(f"index build failed, previous index kept: {exc}") from exc
             raise
-        _prune(root, keep={number} | ({live} if live else _previous(existing)))
-        return BuildResult(number, final, len(ordered), time.monotonic() - started, skipped)
-
-
-def _previous(existing: list[tuple[int, Path]]) -> set[int]:
-    # The generation that was live before this build (normally number - 1,
-    # but not after a failed build left a gap): kept for rollback.
-    done = [n for n, p in existing if not p.name.endswith(".tmp")]
-    return {done[-1]} if done else set()
+        _prune(root)
+        return BuildResult(number, final, len(ordered), time.monotonic() - started, skipped, len(ordered) - stale)
 
 
 def _verify(path: Path, ordered: list[tuple[tuple, bytes]], segments: int) -> None:
@@ -231,114 +218,61 @@ def _publish(root: Path, name: str) -> None:
     _fsync_path(root, directory=True)
 
 
-def _prune(root: Path, keep: set[int]) -> None:
-    """Delete generations other than `keep` and leftovers of crashed builds."""
-    for number, path in _existing(root):
-        if number not in keep or path.name.endswith(".tmp"):
-            shutil.rmtree(path, ignore_errors=True)
+def _prune(root: Path) -> None:
+    """Keep the newest KEEP complete generations (the served one always); delete the others,
+    retired ones and leftovers of crashed builds."""
+    try:
+        live = current_generation(root)
+    except IndexDamaged:
+        live = None
+    others = 0
+    for number, path in reversed(_existing(root)):
+        usable = not path.name.endswith(".tmp") and not (path / RETIRED).exists()
+        if number == live or (usable and others < KEEP - 1):
+            others += number != live
+            continue
+        shutil.rmtree(path, ignore_errors=True)
 
 
-@dataclass
-class Generation:
-    """One published generation, opened for reading: the Whoosh index plus sidecars."""
-
-    number: int
-    path: Path
-    index: Any  # whoosh.index.FileIndex
-    meta: dict[str, Any] = field(repr=False)
-    _hot: dict[str, hot.HotPostings] = field(default_factory=dict, repr=False)  # per segment, opened on use
-
-    @cached_property
-    def coords(self) -> tuple[array, array]:
-        raw = array("d")
-        raw.frombytes((self.path / COORDS).read_bytes())
-        self._byteswap(raw)
-        n = len(raw) // 2
-        return raw[:n], raw[n:]
-
-    @cached_property
-    def facet_bitmaps(self) -> list[int]:
-        """Per facet (meta's `facet_ids` order), the documents that have it as the bits of an int."""
-        raw = (self.path / FACETS).read_bytes()
-        size = (self.meta["doc_count"] + 7) // 8
-        return [int.from_bytes(raw[i * size:(i + 1) * size], "little") for i in range(len(self.meta["facet_ids"]))]
-
-    @cached_property
-    def offsets(self) -> array:
-        raw = array("Q")
-        raw.frombytes((self.path / OFFSETS).read_bytes())
-        self._byteswap(raw)
-        return raw
-
-    @cached_property
-    def codec(self) -> document.StoredCodec:
-        return document.StoredCodec((self.path / ZDICT).read_bytes())
-
-    def listings(self, docnums: Iterable[int]) -> list[dict[str, Any]]:
-        """The stored listings of these document numbers, in that order."""
-        offsets, unpack = self.offsets, self.codec.unpack
-        out = []
-        with open(self.path / LISTINGS, "rb") as fh:
-            for docnum in docnums:
-                start = offsets[docnum]
-                out.append(unpack(os.pread(fh.fileno(), offsets[docnum + 1] - start, start)))
-        return out
-
-    def hot_postings(self, segment_id: str, fieldname: str, text: str):
-        """A frequent term's postings in one segment as arrays (index.search.whoosh_private.hot), or None."""
-        return self._hot_table(segment_id).postings(fieldname, text)
-
-    def hot_occurrences(self, segment_id: str, fieldname: str, text: str):
-        """A frequent term's occurrences in one segment (index.search.whoosh_private.hot), or None."""
-        return self._hot_table(segment_id).occurrences(fieldname, text)
-
-    def _hot_table(self, segment_id: str) -> hot.HotPostings:
-        table = self._hot.get(segment_id)
-        if table is None:
-            table = self._hot[segment_id] = hot.HotPostings(self.path, segment_id)
-        return table
-
-    @cached_property
-    def words(self) -> list[str]:
-        text = (self.path / WORDS).read_text(encoding="utf-8")
-        return text.split("\n") if text else []
-
-    def _byteswap(self, values: array) -> None:
-        if self.meta.get("byteorder", sys.byteorder) != sys.byteorder:
-            values.byteswap()
+def kept(index_root: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The generations on disk, oldest first: number, built_at, doc_count, note, retired
+    (a generation whose meta file is unreadable is listed with `damaged`)."""
+    out = []
+    for number, path in _existing(Path(index_root)):
+        if path.name.endswith(".tmp"):
+            continue
+        entry: dict[str, Any] = {"number": number, "retired": (path / RETIRED).exists()}
+        try:
+            meta = json.loads((path / META).read_bytes())
+            entry.update(built_at=meta.get("built_at"), doc_count=meta.get("doc_count"), note=meta.get("note") or {})
+        except (OSError, ValueError, AttributeError):
+            entry["damaged"] = True
+        out.append(entry)
+    return out
 
 
-def open_generation(index_root: str | os.PathLike[str]) -> Generation:
-    """Resolve CURRENT once and open that generation (IndexMissing when there is none)."""
-    from whoosh import index as whoosh_index
-
-    root = Path(index_root)
-    number = current_generation(root)
-    if number is None:
-        raise IndexMissing(f"No index yet in {root}")
-    path = root / _gen_name(number)
-    meta = json.loads((path / META).read_text(encoding="utf-8"))
-    if meta.get("schema_version") != SCHEMA_VERSION:
-        raise IndexOutdated(f"The index in {root} was built by another version of knead: run `knead reindex`.")
-    return Generation(number, path, whoosh_index.open_dir(str(path), readonly=True), meta)
-
-
-def rollback(index_root: str | os.PathLike[str]) -> int:
-    """Serve the generation published before the current one again; returns its number.
-
-    Raises IndexMissing when there is no earlier complete generation to go back to.
-    """
+def serve(index_root: str | os.PathLike[str], number: int) -> None:
+    """Point CURRENT at kept generation `number` (it must be complete and not retired)."""
     import fcntl
 
+    from index.search.served import check_files, read_meta
+
     root = Path(index_root)
-    live = current_generation(root)
-    if live is None:
-        raise IndexMissing(f"No index yet in {root}")
     with open(root / ".build.lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        earlier = [n for n, p in _existing(root) if n < live and not p.name.endswith(".tmp") and (p / META).exists()]
-        if not earlier:
-            raise IndexMissing(f"No earlier index generation than {live} is kept in {root}")
-        _publish(root, _gen_name(earlier[-1]))
-    return earlier[-1]
+        path = root / gen_name(number)
+        if (path / RETIRED).exists():
+            raise IndexMissing(f"Generation {number} was rolled back; it is not served again")
+        check_files(path, read_meta(path))
+        _publish(root, path.name)
+
+
+def retire(index_root: str | os.PathLike[str], numbers: Iterable[int]) -> None:
+    """Mark generations never to be served again (they held a publish that was undone)."""
+    root = Path(index_root)
+    for number in numbers:
+        path = root / gen_name(number)
+        if path.is_dir():
+            (path / RETIRED).touch()
+
 

@@ -40,7 +40,8 @@ from index.model.text import fold
 # 6: the schema's field classes moved to index.search.schema (the pickled
 #    schema names them); text bounds of index.model.text.
 # 7: text terms and filter values accent-folded (index.model.text.fold); `accepting` field.
-SCHEMA_VERSION = 7
+# 8: a manifest (sizes, CRC-32s) in the meta file; hot postings with per-term CRC-32s (format 3).
+SCHEMA_VERSION = 8
 
 
 class FoldFilter(Filter):
