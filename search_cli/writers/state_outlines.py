@@ -35,11 +35,14 @@ def states() -> tuple[State, ...]:
     pack = mapcraft.load(PACK)
     out = []
     for shape in topology.shapes(pack.topology, pack.object_name, lambda geometry: geometry.get("id")):
-        lons = [lon for ring in shape.rings for lon, _ in ring]
-        lats = [lat for ring in shape.rings for _, lat in ring]
+        # Alaska's western Aleutians lie past 180°: written as west longitudes, so that no ring
+        # jumps across the whole map (and Guam's east longitudes stay far off any US map).
+        rings = tuple(tuple((lon - 360 if lon > 0 else lon, lat) for lon, lat in ring) for ring in shape.rings)
+        lons = [lon for ring in rings for lon, _ in ring]
+        lats = [lat for ring in rings for _, lat in ring]
         region = pack.regions.get(shape.region_id)
         out.append(State(region.name if region else shape.region_id, (min(lons), min(lats), max(lons), max(lats)),
-                         tuple(tuple(ring) for ring in shape.rings)))
+                         rings))
     return tuple(out)
 
 
