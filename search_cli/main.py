@@ -12,7 +12,41 @@ import click
 from index.records.datadir import ENV_VAR, DataDir
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class KneadGroup(click.Group):
+    """A click group whose error messages wrap at the terminal's width, between words.
+
+    click prints a ClickException's message on one line, which a terminal then
+    breaks mid-word; every error of every command passes through here (parsing
+    in `make_context`, the commands in `invoke`), so it is wrapped once, here.
+    """
+
+    def make_context(self, *args, **kwargs):
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as exc:
+            raise _wrapped(exc) from exc.__cause__
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            raise _wrapped(exc) from exc.__cause__
+
+
+def _wrapped(exc: click.ClickException) -> click.ClickException:
+    """`exc`, its message wrapped to stderr's width (unchanged when stderr is not a terminal)."""
+    from search_cli.output import stderr_width, wrap_words
+
+    width = stderr_width()
+    if width is not None and not getattr(exc, "_knead_wrapped", False):
+        message = exc.format_message()
+        prefix = "Error: "  # what click's show() puts before the message
+        exc.format_message = lambda: wrap_words(prefix + message, width, "  ")[len(prefix):]  # type: ignore[method-assign]
+        exc._knead_wrapped = True  # type: ignore[attr-defined]
+    return exc
+
+
+@click.group(cls=KneadGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, dir_okay=True, writable=True),

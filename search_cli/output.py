@@ -24,7 +24,8 @@ import click
 from search_cli.options import OutputFile
 
 FORMATS = ("table", "json", "jsonl", "csv")
-TABLE_WIDTH = 80  # when the table does not go to a terminal
+TABLE_WIDTH = 80  # when the table does not go to a terminal and COLUMNS is not set
+MIN_WIDTH = 40  # narrower than this, nothing knead prints reads well
 
 
 def output_options(fn=None, *, formats: Sequence[str] = FORMATS):
@@ -117,26 +118,62 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
 
 
 def render_table(build, width: int | None = None) -> str:
-    """Render what `build(console)` prints with rich; plain text unless stdout is a terminal."""
+    """Render what `build(console)` prints with rich; plain text unless stdout is a terminal.
+
+    The width is `width`, else `COLUMNS` (honoured when piped too), else the
+    terminal's, else 80. Plain text has no trailing spaces.
+    """
     from rich.console import Console
 
     terminal = width is None and stdout_is_terminal()
     console = Console(
         file=io.StringIO(),
-        width=(console_width() if terminal else (width or TABLE_WIDTH)),
+        width=width or console_width(terminal),
         force_terminal=terminal,
         color_system="auto" if terminal else None,
         highlight=False,
         emoji=False,
     )
     build(console)
-    return console.file.getvalue()
+    text = console.file.getvalue()
+    if terminal:
+        return text
+    return "".join(line.rstrip(" ") + "\n" for line in text.splitlines())
 
 
-def console_width() -> int:
+def columns_env() -> int | None:
+    """`COLUMNS` when it is set to a positive number, else None."""
+    import os
+
+    value = os.environ.get("COLUMNS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def console_width(terminal: bool = True) -> int:
+    """`COLUMNS` if set; the terminal's width on a terminal; else 80. Never under MIN_WIDTH."""
     import shutil
 
-    return max(60, shutil.get_terminal_size((TABLE_WIDTH, 24)).columns)
+    columns = columns_env()
+    if columns is None:
+        columns = shutil.get_terminal_size((TABLE_WIDTH, 24)).columns if terminal else TABLE_WIDTH
+    return max(MIN_WIDTH, columns)
+
+
+def wrap_words(text: str, width: int, indent: str = "") -> str:
+    """`text` wrapped at `width` between words only (hyphenated ids and paths stay whole),
+    continuation lines indented by `indent`; existing line breaks are kept."""
+    import textwrap
+
+    wrapper = textwrap.TextWrapper(width=width, subsequent_indent=indent, break_long_words=False,
+                                   break_on_hyphens=False, replace_whitespace=False)
+    return "\n".join(wrapper.fill(line) if line.strip() else line for line in text.split("\n"))
+
+
+def wrap_entries(prefix: str, entries: Sequence[str], width: int) -> str:
+    """"Techniques: a 3, b 2, ..." wrapped between entries, never inside one, with a hanging indent."""
+    # textwrap splits at ASCII whitespace only: a no-break space keeps an entry in one piece.
+    text = prefix + ", ".join(entry.replace(" ", "\u00a0") for entry in entries)
+    return wrap_words(text, width, " " * min(len(prefix), width // 4)).replace("\u00a0", " ")
 
 
 def phone_display(phone: str | None) -> str:
@@ -146,20 +183,36 @@ def phone_display(phone: str | None) -> str:
     return display_phone(phone)
 
 
+def stderr_width() -> int | None:
+    """The width to wrap messages at: `COLUMNS` if set, the terminal's when stderr is one;
+    None (no wrapping, one line per message for logs and grep) otherwise."""
+    if columns_env() is not None:
+        return console_width()
+    try:
+        terminal = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return console_width() if terminal else None
+
+
 def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+    width = stderr_width()
+    click.echo(wrap_words(message, width, "  ") if width else message, err=True)
 
 
 __all__ = [
     "FORMATS",
+    "console_width",
+    "echo_err",
     "output_options",
+    "phone_display",
+    "render_table",
     "resolve_format",
-    "write_output",
+    "to_csv",
     "to_json",
     "to_jsonl",
-    "to_csv",
     "to_stdout",
-    "render_table",
-    "phone_display",
-    "echo_err",
+    "wrap_entries",
+    "wrap_words",
+    "write_output",
 ]

@@ -104,20 +104,23 @@ def test_csv(tiny):
 
 
 TABLE = """\
-                                                                                
- Name                Where          Techniques         Insurance   Phone        
- ────────────────────────────────────────────────────────────────────────────── 
- Ana Silva, LMT      Hartford, CT   deep-tissue,       aetna       860-555-0101 
- Hartford Bodywork   0.0 mi         craniosacral                                
-                                                                                
+Name                 Where         Techniques                 Insurance
+───────────────────────────────────────────────────────────────────────
+Ana Silva, LMT       Hartford, CT  deep-tissue, craniosacral  aetna
+  Hartford Bodywork  0.0 mi
+                     860-555-0101
+t:1
+
 Showing 1 of 1 listings within 25 miles of 06103 (Hartford, CT).
+`knead show ID` shows a listing in full.
 Techniques: craniosacral 1, deep-tissue 1
 Insurance: aetna 1
 """
 
 
 def test_table_at_80_columns_with_facets(tiny):
-    result = run(tiny, "search", "--near", "06103", "--format", "table")
+    result = CliRunner().invoke(cli, ["--data-dir", str(tiny.root), "search", "--near", "06103", "--format", "table"],
+                                env={"COLUMNS": "80"}, catch_exceptions=False)
     assert result.exit_code == 0
     assert result.output == TABLE
     assert max(len(line) for line in result.output.splitlines()) <= 80
