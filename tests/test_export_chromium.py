@@ -268,7 +268,11 @@ MEASURE_WORDS = r"""(() => {
       if (node.nodeType === Node.ELEMENT_NODE) { if (node.tagName === 'BR') text += '\n'; continue; }
       nodes.push([text.length, node]); text += node.data;
     }
-    const at = offset => { let i = nodes.length - 1; while (i > 0 && nodes[i][0] > offset) i--; return [nodes[i][1], offset - nodes[i][0]]; };
+    const at = offset => {  // the text node and the offset in it of a position in the cell's text
+      let i = nodes.length - 1;
+      while (i > 0 && nodes[i][0] > offset) i--;
+      return [nodes[i][1], offset - nodes[i][0]];
+    };
     for (const m of text.matchAll(/[\p{L}\p{N}_]+/gu)) {
       const range = document.createRange();
       range.setStart(...at(m.index));

@@ -9,7 +9,7 @@ plain e-mail addresses, so a `javascript:` URL in a listing stays text.
 Table cells break between words only: list values (techniques, insurance,
 credentials) wrap after a comma and keep each id whole ("deep-tissue"), and
 web and e-mail addresses may break only at their punctuation (after "/",
-before "." or "@"). A cell never splits a word to fit: a narrow window scrolls
+"?", "&" or "=", before "." or "@"). A cell never splits a word to fit: a narrow window scrolls
 sideways instead, and so does the map, which keeps its labels legible.
 """
 
@@ -34,7 +34,8 @@ padding:0 1rem;color:#1d2327;background:#fff}
 h1{font-size:1.5rem;margin:0 0 .25rem}p.meta{color:#50575e;margin:0 0 1rem}
 figure{margin:0 0 1.25rem}.map-frame{overflow-x:auto}
 svg.map{box-sizing:border-box;width:100%;min-width:800px;height:auto;border:1px solid #dcdcde;border-radius:6px}
-svg .ground{fill:#eef0f1}svg .state{fill:#fff;stroke:#a7aaad;stroke-width:1;stroke-linejoin:round}svg .ring{fill:#2271b1;fill-opacity:.06;stroke:#2271b1;stroke-dasharray:6 4}
+svg .ground{fill:#eef0f1}svg .state{fill:#fff;stroke:#a7aaad;stroke-width:1;stroke-linejoin:round}
+svg .ring{fill:#2271b1;fill-opacity:.06;stroke:#2271b1;stroke-dasharray:6 4}
 svg .origin{fill:none;stroke:#d63638;stroke-width:3}svg .origin-centre{fill:#d63638}
 svg .dot{fill:#2271b1;stroke:#fff;stroke-width:1.5}svg .leader{stroke:#8c8f94;stroke-width:1}
 svg text{font:11px system-ui,sans-serif;fill:#1d2327;paint-order:stroke;stroke:#fff;stroke-width:3px}
@@ -80,7 +81,9 @@ def _cell(title: str, row: dict[str, Any], value: str) -> str:
         return f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{shown}</a>' if link else shown
     if title == "Website":
         link = _web_link(value)
-        return f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{_address(value)}</a>' if link else _text(value)
+        if not link:
+            return _text(value)
+        return f'<a href="{escape(link)}" rel="noopener noreferrer nofollow">{_address(value)}</a>'
     if title == "Email" and _EMAIL.fullmatch(value.strip() or "-"):
         return f'<a href="mailto:{escape(value.strip())}">{_address(value)}</a>'
     return _text(value)

@@ -139,7 +139,8 @@ class LabelPlacer:
                 if not self._inside(padded) or self.taken.hits(padded) or self._nearer_another(box, x, y, r):
                     continue
                 # Trail samples inside a marker that encloses this one (the origin's ring) cannot be helped.
-                trail = [dot for dot in _along(leader) if not any(_overlaps(dot, e) for e in enclosing)] if leader else []
+                trail = [dot for dot in _along(leader) if not any(_overlaps(dot, e) for e in enclosing)] \
+                    if leader else []
                 if any(self.taken.hits(dot) for dot in trail):
                     continue  # the leader would cross a label, a marker or another leader
                 self.taken.add(padded)
@@ -173,8 +174,9 @@ class LabelPlacer:
         gap = r + MARKER_HALO + MARGIN + 0.5  # just clear of the marker's reserved box
         d = r * 0.6
         # Adjacent: right, left, the four corners (above or below, set off to one side), above, below.
-        for left, top in ((x + gap, y - h / 2), (x - gap - w, y - h / 2), (x + d, y - gap - h), (x + d, y + gap),
-                          (x - d - w, y - gap - h), (x - d - w, y + gap), (x - w / 2, y - gap - h), (x - w / 2, y + gap)):
+        for left, top in ((x + gap, y - h / 2), (x - gap - w, y - h / 2),
+                          (x + d, y - gap - h), (x + d, y + gap), (x - d - w, y - gap - h), (x - d - w, y + gap),
+                          (x - w / 2, y - gap - h), (x - w / 2, y + gap)):
             yield left, top, None
         for extra in RINGS:
             reach = gap + extra
