@@ -9,10 +9,11 @@ marker and no reserved area (the origin, the scale bar) wins. A label with no
 room is tried again as its row numbers alone, and otherwise left out: the
 caption says how many, and the marker's tooltip and the table still name them.
 
-Nothing measures text here, so a label's width is estimated from DejaVu Sans
-Semibold's advance widths: wider than the sans-serif fonts browsers usually
-pick (and than DejaVu's regular weight, which Linux uses), so the room
-reserved is at least the room the text takes. Boxes are in the SVG's own
+Nothing measures text here, so a label's width is estimated from the advance
+widths of DejaVu Sans Bold (what Chromium on Linux draws for weight 600):
+wider than the sans-serif fonts browsers usually pick, and than DejaVu's
+regular weight that labels use on Linux, so the room reserved is at least
+the room the text takes. Boxes are in the SVG's own
 units; the page may scale the drawing, which scales every box alike.
 """
 
@@ -26,7 +27,7 @@ FONT_PX = 11  # svg text in html_page.STYLE
 ASCENT, DESCENT = 0.95, 0.3  # of the font size, above and below the baseline (DejaVu Sans: 0.93, 0.24)
 MARGIN = 2.0  # kept clear around every label: the white halo (stroke 3px) and a hair more
 MARKER_HALO = 1.5  # reserved around a marker's radius: its white outline
-# DejaVu Sans at weight 600, advance widths of ASCII 32..126 in hundredths of an em (measured in Chromium).
+# DejaVu Sans at weight 600 (its Bold): advance widths of ASCII 32..126 in hundredths of an em, measured in Chromium.
 _ASCII_WIDTHS = (
     35, 46, 52, 84, 70, 100, 87, 31, 46, 46, 52, 84, 38, 42, 38, 37, 70, 70, 70, 70, 70, 70, 70, 70, 70, 70,
     40, 40, 84, 84, 84, 58, 100, 77, 76, 73, 83, 68, 68, 82, 84, 37, 37, 77, 64, 100, 84, 85, 73, 85, 77,
@@ -159,7 +160,7 @@ class LabelPlacer:
         """Whether some other marker's edge is nearer `box` than this marker's: the label would seem its.
         A marker enclosing this one (the origin's ring around it) does not count."""
         own = _distance(box, x, y) - r
-        reach = math.floor((own + 16) / GRID) + 1  # markers are at most 13 px in radius
+        reach = math.floor((own + 20) / GRID) + 1  # markers are at most 16 px in radius
         for mx, my, mr in self._markers_near(x, y, reach):
             if (mx, my) != (x, y) and _distance(box, mx, my) - mr < own and math.hypot(mx - x, my - y) > mr:
                 return True

@@ -28,7 +28,7 @@ WIDTH = 800  # the viewBox; the page scales it to the window
 MAX_HEIGHT = 560
 PAD = 44  # room for the largest marker and, at the bottom, the scale bar below it
 MIN_SPAN_DEGREES = 0.02  # about a mile: one dot alone still gets a map
-MERGE_CELL = 32  # grid cell for finding touching markers: more than two of the largest radii
+MERGE_CELL = 40  # grid cell for finding touching markers: more than two of the largest radii, and halos
 NAMED_DOTS = 40  # more points than this are labelled with their row numbers only
 LABEL_NAME_CHARS = 28  # a longer name is cut (with an ellipsis) in its label; the tooltip has it whole
 LABELLED_POINTS = 400  # points beyond this get no label: the map has no room for more, and placing costs time
@@ -48,7 +48,10 @@ class Dot:
 
 def marker_radius(count: int) -> float:
     """A lone listing's dot, or a disc wide enough for the count it carries."""
-    return 5.0 if count == 1 else 8.0 if count < 10 else 9.0 if count < 100 else 11.0 if count < 1000 else 13.0
+    for below, radius in ((2, 5.0), (10, 8.0), (100, 9.0), (1000, 11.0), (10000, 13.0)):
+        if count < below:
+            return radius
+    return 16.0
 
 
 @dataclass
