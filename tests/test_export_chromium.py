@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import struct
 import subprocess
 import zlib
@@ -136,7 +137,7 @@ def _listing(number: int, name: str, lat: float | None, lon: float | None) -> di
 
 def stacked_listings() -> list[dict]:
     """Five listings at the origin itself, three at one point 300 m away, a long name beside them,
-    eight more within a mile, one without coordinates: 18 listings, 17 on the map at 11 points."""
+    eight more within a mile, one without coordinates: 18 listings, 17 on the map at 11 places."""
     rng = random.Random(11)
     lat, lon = ORIGIN
     rows = [_listing(i, name, lat, lon) for i, name in enumerate(STACK_NAMES)]
@@ -148,15 +149,20 @@ def stacked_listings() -> list[dict]:
     return rows
 
 
-def crowded_listings() -> list[dict]:
-    """60 listings within half a mile, some sharing a point: more than the map names (row numbers only)."""
+def scattered(count: int, places: int, spread: float) -> list[dict]:
+    """`count` listings at `places` random places within `spread` degrees of the origin (some share one)."""
     rng = random.Random(5)
     lat, lon = ORIGIN
-    points = [(lat + rng.uniform(-0.006, 0.006), lon + rng.uniform(-0.008, 0.008)) for _ in range(45)]
-    return [_listing(i, f"Sam Park {i}", *points[i % 45]) for i in range(60)]
+    points = [(lat + rng.uniform(-spread, spread), lon + rng.uniform(-spread * 4 / 3, spread * 4 / 3))
+              for _ in range(places)]
+    return [_listing(i, f"Sam Park {i}", *points[i % places]) for i in range(count)]
 
 
-LAYOUTS = {"stacked": (stacked_listings, 17, 11), "crowded": (crowded_listings, 60, 45)}
+LAYOUTS = {  # (listings, on the map, distinct places)
+    "stacked": (stacked_listings, 17, 11),
+    "crowded": (lambda: scattered(60, 45, 0.006), 60, 45),  # half a mile: named labels, some find no room
+    "many": (lambda: scattered(90, 70, 0.012), 90, 70),  # more markers than the map names: row numbers
+}
 
 
 @pytest.fixture(scope="module", params=sorted(LAYOUTS))
@@ -240,6 +246,8 @@ def test_map_labels_never_overlap_and_stacks_are_counted(map_export, tmp_path):
     assert all(int(t["text"]) > 1 for t in counts.values())
     assert sum(len(d["title"].splitlines()) for d in dots) == on_map  # each tooltip names every listing there
     assert f"{on_map} of {on_map} listings" in drawn["caption"] and f"at {len(dots)} points" in drawn["caption"]
+    unlabelled = re.search(r"(\d+) points? (?:are|is) left unlabelled", drawn["caption"])
+    assert len(labels) - 1 - bool(others) + (int(unlabelled.group(1)) if unlabelled else 0) == len(dots)
     if others:  # the stacked map: the origin is drawn and named, and the stack at the origin still shows its count
         assert "unlabelled" not in drawn["caption"]
         assert len(labels) == len(dots) + 2  # a label for every marker, the origin's and the scale's
