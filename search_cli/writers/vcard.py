@@ -120,8 +120,8 @@ def card(row: dict[str, Any]) -> list[str]:
     if row.get("website"):
         lines.append(f"URL;TYPE=work:{uri(row['website'])}")
     if any(row.get(k) for k in ("street", "city", "state", "zip")):
-        parts = ("", "", row.get("street"), row.get("city"), row.get("state"), row.get("zip"), "")
-        lines.append("ADR;TYPE=work:" + ";".join(escape(p) for p in parts))
+        adr = ("", "", row.get("street"), row.get("city"), row.get("state"), row.get("zip"), "")
+        lines.append("ADR;TYPE=work:" + ";".join(escape(p) for p in adr))
     if row.get("lat") is not None and row.get("lon") is not None:
         lines.append(f"GEO:geo:{float(row['lat'])!r},{float(row['lon'])!r}")
     lines.append("CATEGORIES:massage therapist")
