@@ -71,6 +71,7 @@ from search_cli import crawl as _crawl  # noqa: E402
 from search_cli import export as _export  # noqa: E402
 from search_cli import sample_site as _sample_site  # noqa: E402
 from search_cli import search as _search  # noqa: E402
+from search_cli import show as _show  # noqa: E402
 from search_cli import status as _status  # noqa: E402
 
 cli.add_command(_crawl.crawl)
@@ -79,5 +80,6 @@ cli.add_command(_sample_site.sample_site)
 cli.add_command(_search.search)
 cli.add_command(_search.reindex)
 cli.add_command(_search.vocab)
+cli.add_command(_show.show)
 cli.add_command(_status.status)
 cli.add_command(_status.rollback)

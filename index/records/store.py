@@ -401,6 +401,45 @@ class RecordStore:
             sql += " AND stale_since IS NULL"
         return self._db.execute(sql, args).fetchone()[0]
 
+    # -- one listing, for `knead show` ----------------------------------------
+
+    _ONE = "SELECT data, first_seen, last_seen, stale_since FROM listings"
+
+    @staticmethod
+    def _with_seen(row: tuple) -> dict[str, Any]:
+        data, first_seen, last_seen, stale_since = row
+        listing = orjson.loads(data)
+        listing.update(first_seen=first_seen, last_seen=last_seen, stale=stale_since is not None,
+                       stale_since=stale_since)
+        return listing
+
+    def listing(self, listing_id: str) -> dict[str, Any] | None:
+        """The published listing `listing_id` as `listings()` gives it, or None."""
+        row = self._db.execute(self._ONE + " WHERE id = ?", (listing_id,)).fetchone()
+        return self._with_seen(row) if row else None
+
+    def listings_at_url(self, url: str) -> list[dict[str, Any]]:
+        """The published listings whose profile URL is `url`, compared by path and query
+        (the host and port a page was reached by do not count, as in `digest`)."""
+        wanted = urlsplit(url.strip())
+        tail = wanted.path + ("?" + wanted.query if wanted.query else "")
+        if not tail.strip("/"):
+            return []
+        pattern = "%" + tail.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self._db.execute(self._ONE + " WHERE json_extract(data, '$.url') LIKE ? ESCAPE '\\' ORDER BY id",
+                                (pattern,))
+        found = [self._with_seen(row) for row in rows]
+        return [x for x in found if (urlsplit(x["url"]).path, urlsplit(x["url"]).query) == (wanted.path, wanted.query)]
+
+    def ids_with_key(self, key: str) -> list[str]:
+        """The ids `<source>:<key>` of published listings: an id typed without its source."""
+        return [row[0] for row in self._db.execute(
+            "SELECT id FROM listings WHERE substr(id, instr(id, ':') + 1) = ? ORDER BY id", (key,))]
+
+    def listing_ids(self) -> list[str]:
+        """Every published listing's id (for "did you mean" on an unknown one)."""
+        return [row[0] for row in self._db.execute("SELECT id FROM listings ORDER BY id")]
+
 
 def _dumps(listing: dict[str, Any]) -> str:
     return json.dumps(listing, ensure_ascii=False, sort_keys=True, default=str)
