@@ -75,7 +75,29 @@ def to_export(result, filters: options.SearchFilters, request):
 
     return Export(results=result.results, total=result.total, query=_shown_query(request.query),
                   facets=result.facets, suggestions=result.suggestions, filters=filters.described(),
+                  filter_values=filter_values(filters, request), relaxed=bool(getattr(result, "relaxed", False)),
                   near=filters.near, radius_miles=request.radius_miles if filters.near else None)
+
+
+def filter_values(filters: options.SearchFilters, request) -> dict:
+    """The options given, as JSON values: {"techniques": [...], "near": {...}, "radius_miles": 25.0, ...}.
+
+    Every field of SearchFilters that was set (not None, False or empty) is
+    kept under its own name, so an option added later shows up by itself.
+    """
+    from dataclasses import fields
+
+    out: dict = {}
+    for f in fields(filters):
+        value = getattr(filters, f.name)
+        if f.name in ("query", "radius") or value is None or value is False or value == () or value == []:
+            continue
+        if f.name == "near":
+            out["near"] = {"lat": value[0], "lon": value[1], "label": value[2]}
+            out["radius_miles"] = request.radius_miles
+        else:
+            out[f.name] = list(value) if isinstance(value, (tuple, list)) else value
+    return out
 
 
 def write_file_format(export, fmt: str, target, *, bom: bool = False) -> None:
@@ -133,6 +155,17 @@ def search(ctx, filters: options.SearchFilters, limit, all_, fmt, output):
         write_output(render_table(lambda console: _table(console, result, filters.near, request)), output)
     else:
         write_file_format(to_export(result, filters, request), fmt, output if output is not None else "-")
+    from search_cli.output import to_stdout
+
+    if not to_stdout(output):
+        echo_err(wrote(len(result.results), result.total, output))
+
+
+def wrote(shown: int, total: int, output) -> str:
+    """"Wrote 20 of 166 listings to shiatsu.csv; ...": what `search -o` put in the file."""
+    if shown >= total:
+        return f"Wrote {shown} listing{'' if shown == 1 else 's'} to {output}."
+    return f"Wrote {shown} of {total} listings to {output}; --all or `knead export` writes every match."
 
 
 def _shown_query(query: str | None) -> str | None:
@@ -169,7 +202,7 @@ def vocab(kind: str, fmt: str | None, output: Path | None) -> None:
     table = vocabulary.TECHNIQUES if kind == "techniques" else vocabulary.INSURANCES
     rows = [{"id": t.id, "label": t.label, "spellings": list(t.spellings), **({"group": t.group} if t.group else {})}
             for t in table.values()]
-    fmt = resolve_format(fmt, output)
+    fmt = resolve_format(fmt, output, strict=True)  # `-o vocab.md`: refused, not written as JSON
     if fmt == "json":
         text = to_json(rows)
     elif fmt == "jsonl":

@@ -65,7 +65,8 @@ FACETS_BOTH = {"techniques": {"craniosacral": 1, "deep-tissue": 1, "shiatsu": 1,
 def test_json_is_the_default_off_a_terminal(tiny):
     result = run(tiny, "search")
     assert result.exit_code == 0
-    expected = {"query": None, "total": 2, "results": [listing_row(1, score=None), listing_row(2, score=None)],
+    expected = {"query": None, "filters": {}, "relaxed": False, "total": 2,
+                "results": [listing_row(1, score=None), listing_row(2, score=None)],
                 "facets": FACETS_BOTH, "suggestions": []}
     assert result.output == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
 
@@ -73,7 +74,9 @@ def test_json_is_the_default_off_a_terminal(tiny):
 def test_json_with_query_and_near(tiny):
     result = run(tiny, "search", "back pain", "--near", "06103", "--format", "json")
     assert result.exit_code == 0
-    expected = {"query": "back pain", "total": 1,
+    expected = {"query": "back pain", "filters": {"near": {"lat": 41.7672, "lon": -72.676, "label": "06103 (Hartford, CT)"},
+                                                  "radius_miles": 25.0},
+                "relaxed": False, "total": 1,
                 "results": [listing_row(1, score=json.loads(result.output)["results"][0]["score"], distance_miles=0.0)],
                 "facets": {"techniques": {"craniosacral": 1, "deep-tissue": 1}, "insurance": {"aetna": 1}},
                 "suggestions": []}
@@ -83,7 +86,9 @@ def test_json_with_query_and_near(tiny):
 
 def test_jsonl_one_listing_per_line(tiny):
     result = run(tiny, "search", "--format", "jsonl", "--sort", "name")
-    assert result.output == "".join(json.dumps(listing_row(i, score=None), ensure_ascii=False) + "\n" for i in (1, 2))
+    search = {"query": None, "filters": {"sort": "name"}}  # on every line: what produced it
+    assert result.output == "".join(json.dumps(listing_row(i, score=None) | search, ensure_ascii=False) + "\n"
+                                    for i in (1, 2))
 
 
 def test_csv(tiny):
@@ -130,7 +135,8 @@ def test_output_file_is_written_atomically(tiny, tmp_path):
     target = tmp_path / "out.json"
     target.write_text("old")
     result = run(tiny, "search", "-o", str(target))
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr == f"Wrote 2 listings to {target}.\n"
     assert json.loads(target.read_text())["total"] == 2
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.json")] == []
 

@@ -9,8 +9,8 @@ file (see `atomic`). Writers import only the standard library (the vCard
 writer also nameparser, the HTML map mapcraft's state outlines, when they run),
 so they load fast and never pull in Scrapy.
 
-    json     json_docs    the `knead search --format json` object
-    jsonl    json_docs    one listing per line
+    json     json_docs    the `knead search --format json` object, with the filters
+    jsonl    json_docs    one listing per line, each with the query and filters
     csv      csv_rows     a spreadsheet, cells neutralised against formula injection
     geojson  geojson      a FeatureCollection of Points, for map tools
     vcf      vcard        vCard 4.0, for phones and address books
@@ -44,6 +44,8 @@ class Export:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestions: list[str] = field(default_factory=list)
     filters: list[str] = field(default_factory=list)  # in words, for headings
+    filter_values: dict[str, Any] = field(default_factory=dict)  # as values, for JSON ("filters")
+    relaxed: bool = False  # no listing had every word of the query: words OR'ed
     near: tuple[float, float, str] | None = None  # (lat, lon, label) of --near
     radius_miles: float | None = None
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))

@@ -50,8 +50,12 @@ DISTANCE_COLUMN: Column = ("Miles", distance)
 FIRST_SEEN_COLUMN: Column = ("First seen", lambda r: (r.get("first_seen") or "")[:10])
 
 
-def columns(with_distance: bool) -> list[Column]:
-    return [*BASE_COLUMNS, *([DISTANCE_COLUMN] if with_distance else []), FIRST_SEEN_COLUMN]
+ID_COLUMN: Column = ("Id", lambda r: r.get("id") or "")  # what `knead show ID` takes
+
+
+def columns(with_distance: bool, with_id: bool = False) -> list[Column]:
+    return [*BASE_COLUMNS, *([DISTANCE_COLUMN] if with_distance else []), FIRST_SEEN_COLUMN,
+            *([ID_COLUMN] if with_id else [])]
 
 
 def caption(export) -> str:

@@ -1,8 +1,17 @@
 """JSON and JSON Lines: the very objects `knead search --format json` prints.
 
-`json` is one object `{"query", "total", "results", "facets", "suggestions"}`
-with every match in `results`; `jsonl` is one listing object per line, for
-streaming tools (`jq`, pandas). UTF-8, non-ASCII kept as is.
+`json` is one object `{"query", "filters", "relaxed", "total", "results",
+"facets", "suggestions"}` with every match in `results`: `filters` holds the
+options that produced them as values (`{"techniques": ["deep-tissue"],
+"near": {"lat", "lon", "label"}, "radius_miles": 25.0, ...}`, only those
+given), `relaxed` is true when no listing had every word of the query and
+words were OR'ed.
+
+`jsonl` is one listing object per line, for streaming tools (`jq`, pandas).
+Every line is a listing, so each also carries `query` and `filters` (a first
+line of metadata would be read as a listing by `pandas.read_json(lines=True)`
+and by `jq` filters): a consumer can group or drop them like any column.
+UTF-8, non-ASCII kept as is.
 """
 
 from __future__ import annotations
@@ -12,8 +21,9 @@ from typing import Any, TextIO
 
 
 def envelope(export) -> dict[str, Any]:
-    return {"query": export.query, "total": export.total, "results": export.results,
-            "facets": export.facets, "suggestions": export.suggestions}
+    return {"query": export.query, "filters": export.filter_values, "relaxed": export.relaxed,
+            "total": export.total, "results": export.results, "facets": export.facets,
+            "suggestions": export.suggestions}
 
 
 def write(export, out: TextIO) -> list[str]:
@@ -23,7 +33,8 @@ def write(export, out: TextIO) -> list[str]:
 
 
 def write_lines(export, out: TextIO) -> list[str]:
+    search = {"query": export.query, "filters": export.filter_values}
     for row in export.results:
-        out.write(json.dumps(row, ensure_ascii=False))
+        out.write(json.dumps({**row, **search}, ensure_ascii=False))
         out.write("\n")
     return []

@@ -1,6 +1,7 @@
 """Markdown: one table (GitHub-flavoured pipe table) for pasting into notes or tickets.
 
-A caption line (count, query, filters, date), then a row per listing. Every
+A caption line (count, query, filters, date), then a row per listing, its
+last column the id `knead show ID` takes. Every
 cell is plain text made inert: backslash escapes for the characters that
 Markdown or its tables would act on (`|`, `*`, `_`, `` ` ``, `[`, `]`, `<`,
 `>`, `~`, `$`, `!`, `#`, backslash, and `&` where it would start an entity), so listing text can neither break the table nor
@@ -25,7 +26,7 @@ def escape(text: str) -> str:
 
 
 def write(export, out: TextIO) -> list[str]:
-    columns = display.columns(export.near is not None)
+    columns = display.columns(export.near is not None, with_id=True)
     out.write(escape(display.caption(export)) + "\n\n")
     out.write("| " + " | ".join(escape(title) for title, _ in columns) + " |\n")
     out.write("|" + "|".join(" ---: " if title == "Miles" else " --- " for title, _ in columns) + "|\n")
