@@ -113,3 +113,10 @@ def corpus(tmp_path_factory) -> tuple[DataDir, list[dict]]:
 @pytest.fixture
 def data_dir(tmp_path: Path) -> DataDir:
     return DataDir(tmp_path / "data").ensure()
+
+
+@pytest.fixture(autouse=True)
+def _no_columns_from_the_shell(monkeypatch):
+    """Output widths come from COLUMNS when it is set: a shell that exports it must not change
+    what tests see (tests that want a width set it themselves)."""
+    monkeypatch.delenv("COLUMNS", raising=False)
