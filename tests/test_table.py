@@ -93,6 +93,7 @@ def test_no_word_is_broken_and_lines_fit(long_dir, columns):
     result = search_table(long_dir, columns, "--near", "West Hartford, CT", "--radius", "200")
     assert result.exit_code == 0
     lines = result.output.splitlines()
+    assert lines[0].split() == ["Name", "Where", "Techniques", "Insurance"]  # columns, not stacked
     assert max(len(line) for line in lines) <= int(columns)
     assert unknown_words(result.output) == []
     for word in (LONGEST_TECHNIQUE, LONGEST_INSURANCE, "out-of-network,", "Wiśniewski-Kowalczyk,"):
