@@ -2,7 +2,7 @@
 
 Options are converted and checked by click parameter types (search_cli.options),
 so a bad value is a usage error (exit 2) before anything is opened; the index
-library does the work; search_cli.output draws the table and
+library does the work; search_cli.table draws the table and
 search_cli.writers write every other format. `run_search`, `to_export` and
 `write_file_format` are shared with `knead export` (search_cli.export), as
 are the options. Nothing here imports Scrapy, and the ZIP table loads only
