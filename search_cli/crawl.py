@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import click
 
 from index.records.datadir import DataDir
+from search_cli import wrapped
 
 SAMPLE_SIZE = 1200
 
@@ -95,6 +96,7 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
             stack.enter_context(CrawlLock(data_dir.ensure().root / "crawl.lock"))
         except CrawlRunning as exc:
             raise click.ClickException(f"{exc} Wait for it to finish, or stop it first.") from None
+        _check_store(data_dir)  # before anything is fetched: a damaged store would lose the crawl
         resume_id = _crawl_to_resume(data_dir, source or "amta") if resume else None
         if source is None:
             from spiders.sample_site.process import (
@@ -112,23 +114,32 @@ def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, 
             concurrency = concurrency or 8
         if resume_id:
             click.echo(f"Resuming crawl {resume_id}.", err=True)
-        progress = stack.enter_context(_progress())
-        report = run_crawl(
-            source,
-            start_urls=start_urls,
-            data_dir=data_dir.root,
-            delay=delay,
-            concurrency=concurrency,
-            max_items=max_items,
-            log_level="INFO" if verbose else "ERROR",
-            progress=progress,
-            resume_crawl_id=resume_id,
-            http_cache=not no_http_cache,
-        )
-        _print_summary(report)
+        with _progress() as progress:  # cleared before the summary
+            report = run_crawl(
+                source,
+                start_urls=start_urls,
+                data_dir=data_dir.root,
+                delay=delay,
+                concurrency=concurrency,
+                max_items=max_items,
+                log_level="INFO" if verbose else "ERROR",
+                progress=progress,
+                resume_crawl_id=resume_id,
+                http_cache=not no_http_cache,
+            )
+        wrapped.echo(summary_lines(report))
         if report.listings_stored == 0 and not report.stats.get("knead/resume_skipped"):
             raise click.ClickException("The crawl stored no listings; the index was left as it was.")
         publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days, rebuild=not no_index)
+
+
+def _check_store(data_dir: DataDir) -> None:
+    from index.records.store import RecordStore, StoreDamaged
+
+    try:
+        RecordStore(data_dir.records_path).close()
+    except StoreDamaged as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _crawl_to_resume(data_dir: DataDir, source: str) -> int:
@@ -159,60 +170,66 @@ def publish(data_dir: DataDir, report, *, accept_drop: bool, stale_days: float |
         raise click.ClickException(
             "The crawl was not published; the index people search was left as it was:\n  - "
             + "\n  - ".join(exc.reasons)
-            + "\nIts listings stay in the store for inspection (`knead status`)."
+            + "\nIts listings stay in the store for inspection (`knead status --held`)."
         ) from None
     except BuildError as exc:
         raise click.ClickException(f"The crawl was published to the store of record, but {exc}") from None
     counts = outcome.counts
-    click.echo(
+    lines = [
         f"Published: {counts['found']} found, {counts['new']} new, {counts['changed']} changed, "
         f"{counts['gone']} gone" + (f", {counts['dropped']} dropped after {stale_days:g} days stale" if counts["dropped"] else "")
-    )
+    ]
     if outcome.index is not None:
         result = outcome.index
-        click.echo(f"Index rebuilt: {result.doc_count} listings, generation {result.generation} ({result.seconds:.1f} s)")
+        stale = result.doc_count - result.findable
+        lines.append(f"Index rebuilt: {result.findable} listings people can find now"
+                     + (f" (and {stale} stale ones, shown with --include-stale)" if stale else "")
+                     + f", generation {result.generation} ({result.seconds:.1f} s)")
+    wrapped.echo(lines)
 
 
+@contextmanager
 def _progress():
-    """A live counter on stderr when it is a terminal; otherwise nothing."""
+    """Live counts on stderr while the crawl runs, when stderr is a terminal; cleared on exit.
 
-    @contextmanager
-    def live():
-        if not sys.stderr.isatty():
-            yield None
-            return
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    Yields the callback `run_crawl` gives the crawl's stats to (None: no display).
+    rich redraws from those stats several times a second on its own thread,
+    so the display moves even while a slow page is awaited.
+    """
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
 
-        counts = {"page": 0, "listing": 0, "dropped": 0}
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=True,
-        ) as bar:
-            task = bar.add_task("starting")
+    from search_cli.crawl_progress import CrawlCounts
 
-            def update(kind: str, n: int) -> None:
-                counts[kind] += n
-                bar.update(task, description=f"{counts['page']} pages, {counts['listing']} listings, {counts['dropped']} dropped")
-
-            yield update
-
-    return live()
+    with Progress(SpinnerColumn(), CrawlCounts(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True, refresh_per_second=4) as bar:
+        task = bar.add_task("crawl", total=None, stats=None)
+        yield lambda stats: bar.update(task, stats=stats)
 
 
-def _print_summary(report) -> None:
+def summary_lines(report) -> list[str]:
+    """The crawl summary, one item a line (wrapped to the terminal by the caller)."""
     stored = report.stored
     lines = [
-        f"Crawl of {report.source} {report.finish_reason} in {report.seconds:.1f} s",
+        f"Crawl of {report.source} {report.outcome} ({report.seconds:.1f} s)",
         f"  pages fetched:        {report.pages_fetched} ({report.pages_unchanged} unchanged: 304 Not Modified)",
         f"  listings stored:      {report.listings_stored}"
         f" ({stored.get('new', 0)} new, {stored.get('changed', 0)} changed, {stored.get('unchanged', 0)} unchanged)",
+    ]
+    if report.past_limit:
+        lines.append(f"  not stored:           {report.past_limit} found after the --max-items limit was reached")
+    lines += [
         "  listings dropped:     "
         + (", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in report.dropped.items()) or "0"),
         f"  malformed pages:      {report.malformed_pages}",
         f"  URLs failed:          {report.failed_count}",
     ]
     lines += [f"    {url}" for url in report.failed_urls[:20]]
+    if report.failed_count > 20:
+        lines.append(f"    ... and {report.failed_count - 20} more")
     if report.redirects_refused:
         lines.append("  redirects refused:    " + ", ".join(
             f"{n} {reason.replace('_', ' ')}" for reason, n in report.redirects_refused.items()))
@@ -223,5 +240,6 @@ def _print_summary(report) -> None:
     for kind, values in report.unmapped.items():
         shown = ", ".join(f"{v!r} ({n})" for v, n in list(values.items())[:10])
         more = f", ... {len(values) - 10} more" if len(values) > 10 else ""
-        lines.append(f"  unmapped {kind} values: {sum(values.values())}: {shown}{more}")
-    click.echo("\n".join(lines))
+        lines.append(f"  unmapped {kind} values: {len(values)} distinct, {sum(values.values())} occurrences:"
+                     f" {shown}{more}")
+    return lines

@@ -1,13 +1,14 @@
 """Report lines (crawl summary, status) wrapped to the terminal's width, continuation lines indented.
 
-The width is the terminal's (or `COLUMNS`), 80 when the output is not a
-terminal; URLs and other long words are never broken, so they stay
-copyable.
+Only on a terminal (its width, or `COLUMNS`): piped or redirected, each item
+stays on one line for grep and scripts. URLs and other long words are never
+broken, so they stay copyable.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 import textwrap
 from collections.abc import Iterable
 
@@ -28,8 +29,17 @@ def wrap(line: str, columns: int | None = None) -> str:
                          break_long_words=False, break_on_hyphens=False)
 
 
+def _is_terminal(err: bool) -> bool:
+    try:
+        return (sys.stderr if err else sys.stdout).isatty()
+    except (AttributeError, ValueError):  # replaced or closed stream
+        return False
+
+
 def echo(lines: Iterable[str] | str, err: bool = False) -> None:
-    columns = width()
     if isinstance(lines, str):
         lines = lines.split("\n")
-    click.echo("\n".join(wrap(line, columns) for line in lines), err=err)
+    if _is_terminal(err):
+        columns = width()
+        lines = [wrap(line, columns) for line in lines]
+    click.echo("\n".join(lines), err=err)

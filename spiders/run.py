@@ -5,10 +5,16 @@ Scrapy ends a run that lost pages with `finish_reason: finished` all the same
 stored, dropped by reason, failed URLs, robots.txt skips, unmapped vocabulary.
 `knead crawl` calls `run_crawl` once per process (Twisted's reactor cannot be
 restarted).
+
+Below INFO (no `-v`), what the summary already reports (a download that
+finally failed, a robots.txt that could not be fetched, retries given up) is
+not logged again, and any other error is logged as one line, without its
+traceback (`QuietLog`).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +26,28 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import get_spider_loader
 
-ProgressCallback = Callable[[str, int], None]
+# Called once, as the crawl starts, with its live stats collector (read, never written).
+ProgressCallback = Callable[[Any], None]
+
+# Scrapy's finish reasons in the words of `knead crawl`'s options.
+_OUTCOMES = {"finished": "finished", "shutdown": "was interrupted", "cancelled": "was interrupted",
+             "closespider_timeout": "stopped at its time limit", "closespider_errorcount": "stopped after too many errors"}
+
+# Loggers whose errors the crawl summary already lists (URLs failed, robots.txt).
+_REPORTED = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry", "scrapy.core.scraper")
+
+
+class QuietLog(logging.Filter):
+    """Without -v: no second word on failures the summary reports, and no tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.name in _REPORTED and ("Error downloading" in message or "Gave up retrying" in message):
+            return False
+        if record.exc_info:
+            record.msg, record.args = f"{message} (-v shows the details)", ()
+            record.exc_info = record.exc_text = None
+        return True
 
 
 @dataclass
@@ -28,6 +55,7 @@ class CrawlReport:
     source: str
     seconds: float
     stats: dict[str, Any] = field(repr=False)
+    max_items: int | None = None
 
     def _count(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
@@ -41,7 +69,21 @@ class CrawlReport:
 
     @property
     def finish_reason(self) -> str:
+        """Scrapy's word for how the crawl ended (`outcome` says it in knead's)."""
         return str(self.stats.get("finish_reason", "unknown"))
+
+    @property
+    def outcome(self) -> str:
+        """"finished", "stopped after --max-items 50", "was interrupted", ..."""
+        reason = self.finish_reason
+        if reason == "closespider_itemcount":
+            return f"stopped after --max-items {self.max_items}" if self.max_items else "stopped at its item limit"
+        return _OUTCOMES.get(reason, f"ended ({reason.replace('_', ' ')})")
+
+    @property
+    def past_limit(self) -> int:
+        """Listings found after the item limit was reached, not stored."""
+        return self._count("knead/past_limit")
 
     @property
     def pages_fetched(self) -> int:
@@ -97,6 +139,12 @@ class CrawlReport:
     def field_counts(self) -> dict[str, int]:
         """'phone/missing' -> n, 'zip/invalid' -> n ..."""
         return self._prefixed("listings/field/")
+
+
+def _quiet_log(**kwargs: Any) -> None:
+    for handler in logging.root.handlers:
+        if not any(isinstance(f, QuietLog) for f in handler.filters):
+            handler.addFilter(QuietLog())
 
 
 def project_settings() -> Settings:
@@ -175,12 +223,14 @@ def run_crawl(
     process = CrawlerProcess(settings)
     spider_cls = process.spider_loader.load(spider_name)
     crawler = process.create_crawler(spider_cls)
+    if settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
+        # On Scrapy's root handler, which the crawler installs as it starts.
+        crawler.signals.connect(_quiet_log, signal=signals.engine_started)
     if progress is not None:
-        crawler.signals.connect(lambda **kw: progress("page", 1), signal=signals.response_received)
-        crawler.signals.connect(lambda **kw: progress("listing", 1), signal=signals.item_scraped)
-        crawler.signals.connect(lambda **kw: progress("dropped", 1), signal=signals.item_dropped)
+        # weak=False: Scrapy holds receivers weakly, and this lambda has no other reference.
+        crawler.signals.connect(lambda **kw: progress(crawler.stats), signal=signals.spider_opened, weak=False)
     started = time.monotonic()
     process.crawl(crawler, start_urls=list(start_urls))
     process.start()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    return CrawlReport(source=spider_name, seconds=time.monotonic() - started, stats=stats)
+    return CrawlReport(source=spider_name, seconds=time.monotonic() - started, stats=stats, max_items=max_items)

@@ -1,10 +1,10 @@
 """Downloader middlewares that keep knead polite to, and safe from, the servers it crawls.
 
 One middleware per module, as Scrapy keeps its own: `allowlist`, `resume`,
-`robots`, `failures`, `retry`, `charset`, `compression`, `redirects`; and two
+`robots`, `failures`, `retry`, `charset`, `compression`, `redirects`; and three
 helper modules, `hosts` (which hosts a crawl may touch, for the allow-list
-and the redirect guard) and `report` (the "URL (reason)" lists of the crawl
-summary).
+and the redirect guard), `report` (the "URL (reason)" lists of the crawl
+summary) and `unreachable` (DNS, connection and TLS failures in words).
 
 Each one fixes something Scrapy alone gets wrong (see the Scrapy traps in the
 project notes); every refusal and failure is counted in the stats and listed
@@ -22,7 +22,9 @@ in `knead/failed_urls`, so the crawl summary shows it.
 - `StrictRobotsTxtMiddleware` (100) replaces Scrapy's: a robots.txt that
   answers 5xx or cannot be fetched means "disallow all" (RFC 9309 section
   2.3.1.4) where Scrapy would allow everything; a 4xx still means "no rules".
-  It also keeps the URLs it skipped, for the crawl summary.
+  It also keeps the URLs it skipped, for the crawl summary. A host that
+  cannot be reached at all (DNS, refused, TLS) is not a robots.txt decision:
+  its URLs are failed as "HOST unreachable: REASON".
 - `FailureLogMiddleware` (540) sits just outside the retry middleware, so it
   sees what retries gave up on (error statuses and download errors) and
   records the URLs; a response flagged as having lost data is never passed on.

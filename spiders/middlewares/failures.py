@@ -7,6 +7,7 @@ from typing import Any
 from scrapy.exceptions import IgnoreRequest
 
 from spiders.middlewares.report import failed
+from spiders.middlewares.unreachable import host_of, unreachable_reason
 
 
 class FailureLogMiddleware:
@@ -35,5 +36,7 @@ class FailureLogMiddleware:
     def process_exception(self, request: Any, exception: Exception) -> None:
         if isinstance(exception, IgnoreRequest) or request.url.endswith("/robots.txt"):
             return
-        failed(self.stats, request.url, type(exception).__name__)
+        reason = unreachable_reason(exception)
+        failed(self.stats, request.url, f"{host_of(request.url)} unreachable: {reason}" if reason
+               else type(exception).__name__)
         return

@@ -5,6 +5,12 @@ reason and stats. Listings are *staged* under the crawl in committed batches,
 so a killed crawl keeps what it had committed (and `--resume` goes on from
 there). `KNEAD_RESUME_CRAWL_ID` continues a crawl row instead of starting one.
 
+With an item limit (`CLOSESPIDER_ITEMCOUNT`, `knead crawl --max-items`), the
+limit is exact here: Scrapy closes the spider only after the limit is
+reached, and the requests already in flight still yield listings (58 for a
+limit of 50 at concurrency 8); those are refused (DropItem) and counted as
+`knead/past_limit`.
+
 When the spider closes, a plain `scrapy crawl` publishes the crawl here
 (`index.records.publish.publish_crawl`: the publish gate, the merge, the new
 index generation) and logs the outcome; `knead crawl` sets `KNEAD_PUBLISH`
@@ -19,6 +25,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
+from scrapy.exceptions import DropItem
 
 from index.model.listing import TherapistListing
 from index.records.datadir import DataDir
@@ -32,6 +39,8 @@ class RecordStorePipeline(StatsPipeline):
         self.data_dir = DataDir.resolve(crawler.settings.get("KNEAD_DATA_DIR"))
         self.store: RecordStore | None = None
         self.crawl_id: int | None = None
+        self.limit = crawler.settings.getint("CLOSESPIDER_ITEMCOUNT") or None
+        self.staged = 0
         # The finish reason is known only once the spider has closed, after
         # the pipelines' close_spider: the crawl row is closed on that signal.
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -51,8 +60,12 @@ class RecordStorePipeline(StatsPipeline):
 
     def process_item(self, item: Any) -> Any:
         assert self.store is not None
+        if self.limit is not None and self.staged >= self.limit:
+            self.stats.inc_value("knead/past_limit")
+            raise DropItem(f"past the item limit of {self.limit}")
         data = item.to_dict() if isinstance(item, TherapistListing) else ItemAdapter(item).asdict()
         outcome = self.store.stage(data, self.crawl_id)
+        self.staged += 1
         self.inc(f"stored/{outcome}")
         return item
 
