@@ -1,10 +1,11 @@
 """vCard names and ids: what an address book files a contact under, read back with vobject.
 
 Names with particles and compound surnames must land whole in the family name
-(an address book sorts "Maria de la Cruz" under C for "de la Cruz", not under
-"Cruz" with "Maria de la" as her first name), titles and suffixes apart; each
+(an address book files "Maria de la Cruz" under her family name "de la Cruz",
+not under "Cruz" with "Maria de la" as her given name), titles and suffixes
+apart; each
 card carries the knead id that `knead show` takes, both as X-KNEAD-ID and in
-the NOTE an address book shows.
+the NOTE an address book shows, and `knead show` opens the listing by it.
 """
 
 from __future__ import annotations
@@ -87,3 +88,14 @@ def test_every_card_carries_the_knead_id(names_dir, tmp_path):
     assert {c.contents["x-knead-id"][0].value for c in cards.values()} == ids
     studio = cards["Tranquil Therapeutic Massage"]
     assert "n" not in studio.contents and studio.kind.value == "org"  # a business has no person's name to split
+
+
+def test_the_id_on_a_card_opens_the_listing_with_knead_show(names_dir, tmp_path):
+    cards = export_cards(names_dir, tmp_path)
+    for fn, card in cards.items():
+        knead_id = card.note.value.splitlines()[0].removeprefix("knead id: ")
+        shown = CliRunner().invoke(cli, ["--data-dir", str(names_dir.root), "show", knead_id, "--format", "json"],
+                                   catch_exceptions=False)
+        assert shown.exit_code == 0, shown.output
+        listing = json.loads(shown.stdout)
+        assert listing["id"] == knead_id and fn in (listing["name"], listing["business"])
