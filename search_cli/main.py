@@ -38,11 +38,10 @@ def _wrapped(exc: click.ClickException) -> click.ClickException:
     from search_cli.output import stderr_width, wrap_words
 
     width = stderr_width()
-    if width is not None and not getattr(exc, "_knead_wrapped", False):
+    if width is not None:  # each error passes through one of the two hooks above, so once
         message = exc.format_message()
         prefix = "Error: "  # what click's show() puts before the message
         exc.format_message = lambda: wrap_words(prefix + message, width, "  ")[len(prefix):]  # type: ignore[method-assign]
-        exc._knead_wrapped = True  # type: ignore[attr-defined]
     return exc
 
 

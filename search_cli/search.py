@@ -150,9 +150,9 @@ def search(ctx, filters: options.SearchFilters, limit, all_, fmt, output):
     request = filters.request(limit=None if all_ else limit)
     result = run_search(data_dir, request)
     if fmt == "table":
-        from search_cli.table import _table
+        from search_cli.table import draw_results
 
-        write_output(render_table(lambda console: _table(console, result, filters.near, request)), output)
+        write_output(render_table(lambda console: draw_results(console, result, filters.near, request)), output)
     else:
         write_file_format(to_export(result, filters, request), fmt, output if output is not None else "-")
     from search_cli.output import to_stdout

@@ -30,7 +30,7 @@ GAP = 2  # between columns: the (blank) rule of box.SIMPLE_HEAD and one space of
 HEADERS = ("Name", "Where", "Techniques", "Insurance")
 
 
-def _first_ids(ids: list[str], wanted, shown: int = 3) -> str:
+def first_ids(ids: list[str], wanted, shown: int = 3) -> str:
     """The ids asked for first, then the others; at most `shown`, then "+N" (80 columns)."""
     wanted = set(wanted or ())
     ordered = [i for i in ids if i in wanted] + [i for i in ids if i not in wanted]
@@ -58,8 +58,8 @@ def _cells(row: dict[str, Any], near, request) -> list:
         where.append(f"{row['distance_miles']:.1f} mi")
     where.append(phone_display(row.get("phone")))
     return [Group(*who), Text("\n".join(filter(None, where))),
-            Text(_first_ids(row.get("techniques") or [], request.techniques)),
-            Text(_first_ids(row.get("insurance") or [], request.insurance))]
+            Text(first_ids(row.get("techniques") or [], request.techniques)),
+            Text(first_ids(row.get("insurance") or [], request.insurance))]
 
 
 def column_widths(console, rows: Sequence[Sequence], width: int) -> list[int] | None:
@@ -109,7 +109,8 @@ def _stacked(console, cells: list) -> None:
             console.print(Padding(Text.assemble((f"{label}: ", "dim"), value), (0, 0, 0, 2)))
 
 
-def _table(console, result, near, request) -> None:
+def draw_results(console, result, near, request) -> None:
+    """The results table, its id lines, the count and the facet lines, printed on `console`."""
     from rich.text import Text
 
     heading = None

@@ -257,11 +257,11 @@ def test_search_path_imports_neither_scrapy_nor_zipcodes_nor_the_builder(tiny):
 
 
 def test_table_lists_the_asked_for_ids_first_and_counts_the_rest():
-    from search_cli.table import _first_ids
+    from search_cli.table import first_ids
 
     ids = ["swedish", "cupping", "deep-tissue", "reiki", "thai"]
-    assert _first_ids(ids, ("deep-tissue",)) == "deep-tissue, swedish, cupping +2"
-    assert _first_ids(ids[:3], ()) == "swedish, cupping, deep-tissue"
+    assert first_ids(ids, ("deep-tissue",)) == "deep-tissue, swedish, cupping +2"
+    assert first_ids(ids[:3], ()) == "swedish, cupping, deep-tissue"
 
 
 def test_an_index_from_another_knead_version_asks_for_reindex(tiny):
