@@ -22,7 +22,12 @@ def _open_store(data_dir: DataDir):
 
 def _index_state(data_dir: DataDir) -> tuple[int | None, list[dict], str | None]:
     """(generation served, generations kept, what is wrong with the served one or None)."""
-    from index.search.generations import IndexDamaged, IndexMissing, kept, open_generation
+    from index.search.generations import (
+        IndexDamaged,
+        IndexMissing,
+        kept,
+        open_generation,
+    )
 
     root = data_dir.index_root
     generations = kept(root) if root.is_dir() else []
@@ -166,7 +171,11 @@ def rollback(data_dir: DataDir) -> None:
     listings. knead keeps what the last 3 publishes changed.
     """
     from index.records.lock import CrawlLock, CrawlRunning
-    from index.records.publish import NothingCrawled, NothingToRollBack, rollback_publish
+    from index.records.publish import (
+        NothingCrawled,
+        NothingToRollBack,
+        rollback_publish,
+    )
     from index.records.store import StoreDamaged
     from index.search.generations import BuildError
 
