@@ -6,7 +6,7 @@ writer counts the listings it had to leave out). `FORMATS` names each format,
 its file extensions and its writer; `format_for` picks one from `--format` or
 the file name; `write_export` sends an export to stdout or, atomically, to a
 file (see `atomic`). Writers import only the standard library (the vCard
-writer also nameparser, the HTML map mapcraft's state outlines, when they run),
+writer also nameparser, when it runs),
 so they load fast and never pull in Scrapy.
 
     json     json_docs    the `knead search --format json` object, with the filters

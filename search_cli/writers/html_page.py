@@ -34,7 +34,7 @@ padding:0 1rem;color:#1d2327;background:#fff}
 h1{font-size:1.5rem;margin:0 0 .25rem}p.meta{color:#50575e;margin:0 0 1rem}
 figure{margin:0 0 1.25rem}.map-frame{overflow-x:auto}
 svg.map{box-sizing:border-box;width:100%;min-width:800px;height:auto;border:1px solid #dcdcde;border-radius:6px}
-svg .ground{fill:#eef0f1}svg .state{fill:#fff;stroke:#a7aaad;stroke-width:1;stroke-linejoin:round}
+svg .ground{fill:#eef0f1}
 svg .ring{fill:#2271b1;fill-opacity:.06;stroke:#2271b1;stroke-dasharray:6 4}
 svg .origin{fill:none;stroke:#d63638;stroke-width:3}svg .origin-centre{fill:#d63638}
 svg .dot{fill:#2271b1;stroke:#fff;stroke-width:1.5}svg .leader{stroke:#8c8f94;stroke-width:1}

@@ -2,8 +2,7 @@
 
 No tiles, no network: a plain equirectangular projection (x = longitude x
 cos(middle latitude), y = latitude) fitted to the bounding box of the dots,
-the origin and the ring, with a scale bar in miles, over the outlines of the
-US states in view (`state_outlines`). Over a few hundred miles
+the origin and the ring, with a scale bar in miles. Over a few hundred miles
 this keeps distances and shapes right to within a few per cent, which is all a
 "who is near me" map needs.
 
@@ -22,7 +21,7 @@ import math
 from dataclasses import dataclass
 from html import escape
 
-from search_cli.writers import map_labels, state_outlines
+from search_cli.writers import map_labels
 
 WIDTH = 800  # the viewBox; the page scales it to the window
 MAX_HEIGHT = 560
@@ -209,8 +208,6 @@ def render(dots: list[Dot], near: tuple[float, float, str] | None = None,
               f'aria-label="Map of {n} listing{"s" if n != 1 else ""} at {len(points)} '
               f'point{"s" if len(points) != 1 else ""}">'),
              f'<rect class="ground" x="0" y="0" width="{WIDTH}" height="{p.height}"/>']
-    parts += [f'<path class="state" data-state="{escape(name)}" d="{d}"/>'
-              for name, d in state_outlines.outline_paths(p.view(), p.xy)]
     if origin is not None and radius_miles:
         dlat, dlon = ring_degrees(near[0], radius_miles)
         parts.append(f'<ellipse class="ring" cx="{origin[0]:.1f}" cy="{origin[1]:.1f}" rx="{dlon * p.k * p.scale:.1f}" '
