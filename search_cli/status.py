@@ -28,11 +28,13 @@ def _index_state(data_dir: DataDir) -> tuple[int | None, list[dict], str | None]
         kept,
         open_generation,
     )
+    from index.search.served import verify
 
     root = data_dir.index_root
     generations = kept(root) if root.is_dir() else []
     try:
         generation = open_generation(root)
+        verify(generation)  # every file's checksum: status is where damage is looked for
     except IndexDamaged as exc:
         return None, generations, str(exc)
     except IndexMissing as exc:  # none yet, or built by another knead version
@@ -87,7 +89,8 @@ def _held(data_dir: DataDir) -> tuple[dict | None, list[dict]]:
 def status(data_dir: DataDir, fmt: str | None, held: bool) -> None:
     """Show each source's last published crawl, the index generation served and the history.
 
-    A damaged index is named, with the way out, and the exit status is 1.
+    Every file of the served index is checked; a damaged one is named, with
+    the way out, and the exit status is 1.
     """
     text = (fmt or ("text" if sys.stdout.isatty() else "json")) == "text"
     if held:

@@ -1,14 +1,16 @@
 """The generation searches read: which one `CURRENT` names, checked against its manifest, opened.
 
 A generation's meta file (`knead-meta.json`, written last) lists every other
-file of the generation with its size, and a CRC-32 for the sidecars that are
-read whole. Opening a generation checks that `CURRENT` names one, that the
-meta file parses and is of this knead's schema, and that every listed file is
-there at its size (a few `stat` calls, microseconds); the sidecars' CRCs are
-checked when a search first reads them, the hot postings' per term as they
-are read (index.search.whoosh_private.hot), each stored listing by zlib's own
-checksum. A file that fails any of these raises `IndexDamaged`, naming the
-file and the way out, instead of a traceback or a silently wrong answer.
+file of the generation with its size and CRC-32. Opening a generation checks
+that `CURRENT` names one, that the meta file parses and is of this knead's
+schema, and that every listed file is there at its size (a few `stat` calls,
+microseconds); a search then checks the CRCs of the small sidecars it reads
+whole, the hot postings' per term as it reads them
+(index.search.whoosh_private.hot), and each stored listing by zlib's own
+checksum, never the CRC of a large file (that would cost its size on every
+search). `verify` checks every file's CRC (`knead status`). A file that fails
+any of these raises `IndexDamaged`, naming the file and the way out, instead
+of a traceback or a silently wrong answer.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from index.search.whoosh_private import hot
 GEN_NAME = re.compile(r"^gen-(\d{6})(\.tmp)?$")
 # Sidecars read whole by a search: a CRC-32 of each is kept in the manifest.
 WHOLE = (COORDS, FACETS, OFFSETS, ZDICT, WORDS)
-WAY_OUT = "run `knead reindex` to rebuild the index from the store of record (or `knead rollback`)"
+WAY_OUT = "run `knead reindex` to rebuild the index from the store of record"
 
 
 class IndexMissing(Exception):
@@ -79,14 +81,25 @@ def current_generation(index_root: Path) -> int | None:
     return int(m.group(1))
 
 
+def _crc(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
 def manifest(path: Path) -> dict[str, list]:
-    """Every file of a generation directory (but the meta file): name -> [size, CRC-32 or None]."""
-    out = {}
-    for child in sorted(path.iterdir()):
-        if child.is_file() and child.name != META:
-            crc = zlib.crc32(child.read_bytes()) if child.name in WHOLE else None
-            out[child.name] = [child.stat().st_size, crc]
-    return out
+    """Every file of a generation directory (but the meta file): name -> [size, CRC-32]."""
+    return {child.name: [child.stat().st_size, _crc(child)]
+            for child in sorted(path.iterdir()) if child.is_file() and child.name != META}
+
+
+def verify(generation: Generation) -> None:
+    """Every file of an opened generation against its CRC-32 (reads the whole index once)."""
+    for name, (_size, crc) in generation.meta["files"].items():
+        if crc is not None and _crc(generation.path / name) != crc:
+            raise IndexDamaged(generation.path / name, "garbled (checksum mismatch)")
 
 
 def read_meta(path: Path) -> dict[str, Any]:
