@@ -6,6 +6,8 @@
 - `gate`: the publish gate, the rules a crawl must pass to be published.
 - `publish`: the one call that turns an ended crawl into what people
   search (gate, merge, new index generation), and `rebuild_index`.
+- `history`: what each publish changed, for `knead rollback`, and the log of
+  publishes, rollbacks and reindexes.
 - `lock`: one crawl per data directory.
 
 May import `index.model` and `index.search` (publishing drives the index);

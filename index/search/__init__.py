@@ -6,7 +6,8 @@
 - `facets`: technique and insurance counts from per-id bitmaps.
 - `sidecars`: the names of a generation's files beside Whoosh's.
 - `build`: filling a generation (segments in one or several processes).
-- `generations`: building, publishing, opening and rolling back generations.
+- `generations`: building, publishing, keeping and serving generations.
+- `served`: the generation searches read, checked against its manifest (`IndexDamaged`).
 - `query`: user text bounded, cleaned and parsed into query objects.
 - `request`: `SearchRequest` and `SearchResult`, the sorts (no Whoosh: the CLI builds requests).
 - `engine`: `search()`, a `SearchRequest` in, a `SearchResult` out.

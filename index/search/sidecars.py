@@ -5,7 +5,8 @@ Written by `index.search.build` (all but the meta file) and
 Every file but the meta and word list is indexed by document number, which
 is also the name order.
 
-    knead-meta.json    schema version, doc count, facet order, byte order (written last)
+    knead-meta.json    schema version, doc count, facet order, byte order, what it was built
+                       from, and every other file's size and CRC-32 (written last)
     knead-coords.bin   lat, lon as native doubles (NaN when unknown)
     knead-facets.bin   per technique/insurance id, a bitmap of the documents that have it
     knead-words.txt    unstemmed words for spelling suggestions
