@@ -214,7 +214,8 @@ def summary_lines(report) -> list[str]:
     """The crawl summary, one item a line (wrapped to the terminal by the caller)."""
     stored = report.stored
     lines = [
-        f"Crawl of {report.source} {report.outcome} ({report.seconds:.1f} s)",
+        f"Crawl of {report.source} {report.outcome}"
+        + (f" in {report.seconds:.1f} s" if report.outcome == "finished" else f" ({report.seconds:.1f} s)"),
         f"  pages fetched:        {report.pages_fetched} ({report.pages_unchanged} unchanged: 304 Not Modified)",
         f"  listings stored:      {report.listings_stored}"
         f" ({stored.get('new', 0)} new, {stored.get('changed', 0)} changed, {stored.get('unchanged', 0)} unchanged)",
