@@ -67,7 +67,7 @@ def run_on_terminal(*args: str, columns: int = 72, env: dict | None = None) -> t
 
 def test_progress_shows_live_counts_on_a_terminal_and_is_cleared_before_the_summary(tmp_path):
     code, shown = run_on_terminal(
-        "--data-dir", str(tmp_path), "crawl", "--sample-size", "300", "--delay", "0.01", "--concurrency", "2",
+        "--data-dir", str(tmp_path), "crawl", "--sample-size", "150", "--delay", "0.01", "--concurrency", "2",
         env={"KNEAD_SAMPLE_SITE_PORT": str(free_port())},
     )
     assert code == 0, shown[-2000:]
