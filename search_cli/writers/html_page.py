@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from search_cli.writers import display, svg_map
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-_CELL_CLASS = {"Miles": "num", "Phone": "nowrap", "First seen": "nowrap"}
+_CELL_CLASS = {"Miles": "num", "Phone": "nowrap", "First seen": "nowrap", "Id": "nowrap"}
 _LIST_FIELDS = {"Credentials": "credentials", "Techniques": "techniques", "Insurance": "insurance"}
 _ADDRESS_BREAKS = re.compile(r"(?<=[/?&=])(?!/)|(?=[.@])")  # after / ? & =, before . @ (never inside //)
 _EMAIL = re.compile(r"[^\s@<>\"'()\[\],;:\\]+@[^\s@<>\"'()\[\],;:\\]+\.[A-Za-z]{2,}")
@@ -121,7 +121,7 @@ def map_caption(drawing: svg_map.MapDrawing, export) -> str:
 
 
 def write(export, out: TextIO) -> list[str]:
-    columns = display.columns(export.near is not None)
+    columns = display.columns(export.near is not None, with_id=True)  # the id `knead show` takes
     title = f"Massage therapists: {export.query}" if export.query else "Massage therapists"
     placed = dots(export.results)
     out.write("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
