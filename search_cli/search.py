@@ -75,7 +75,7 @@ def to_export(result, filters: options.SearchFilters, request):
 
     return Export(results=result.results, total=result.total, query=_shown_query(request.query),
                   facets=result.facets, suggestions=result.suggestions, filters=filters.described(),
-                  filter_values=filter_values(filters, request), relaxed=bool(getattr(result, "relaxed", False)),
+                  filter_values=filter_values(filters, request), relaxed=result.relaxed, unmatched=result.unmatched,
                   near=filters.near, radius_miles=request.radius_miles if filters.near else None)
 
 

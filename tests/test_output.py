@@ -39,11 +39,13 @@ def test_json_carries_the_filters_that_produced_it(tiny):
     assert out["relaxed"] is False and [r["id"] for r in out["results"]] == ["t:1"]
 
 
-def test_a_relaxed_search_says_so_in_json(tiny):
+def test_a_relaxed_search_and_an_unmatched_word_say_so_in_json(tiny):
     # "shiatsu" and "headaches" each match a listing, never the same one: the words are OR'ed.
     out = json.loads(run(tiny, "search", "shiatsu headaches", "--format", "json").stdout)
     assert out["relaxed"] is True and out["total"] == 2
     assert json.loads(run(tiny, "search", "shiatsu", "--format", "json").stdout)["relaxed"] is False
+    typo = json.loads(run(tiny, "search", "shiatzu", "--format", "json").stdout)
+    assert (typo["total"], typo["unmatched"], typo["suggestions"]) == (0, ["shiatzu"], ["shiatsu"])
 
 
 def test_every_json_line_carries_the_query_and_filters(tiny, tmp_path):
