@@ -9,8 +9,8 @@ float, an ISO timestamp) and, on failure, names the value and, where there is
 one, the closest valid value: a usage error (exit 2) before anything is opened.
 
 Repeatable options (--technique, --insurance, --state, --city, --language,
---credential) take their values repeated or comma-separated ("-t thai,cupping"),
-and any of them matches. --city, --language and --credential are free text
+--credential, --source) take their values repeated or comma-separated ("-t thai,cupping"),
+and any of them matches. --city, --language, --credential and --source are free text
 checked against the values the searched index holds (by the search itself:
 one document frequency per value, `unknown_value_error` words it), so a value
 no listing has is a usage error with the closest values listed, not a silent
@@ -210,6 +210,7 @@ class SearchFilters:
     language: tuple[str, ...]
     gender: str | None
     credential: tuple[str, ...]
+    source: tuple[str, ...]
     sort: str | None
     new_since: str | None
     fresh_within: str | None
@@ -234,7 +235,7 @@ class SearchFilters:
             near=(self.near[0], self.near[1]) if self.near else None,
             radius_miles=self.radius if self.radius is not None else DEFAULT_RADIUS_MILES, state=self.state,
             city=self.city, language=self.language, gender=self.gender, credential=self.credential,
-            sort=self.sort, limit=limit, new_since=self.new_since, fresh_since=self.fresh_within,
+            source=self.source, sort=self.sort, limit=limit, new_since=self.new_since, fresh_since=self.fresh_within,
             include_stale=self.include_stale,
         )
 
@@ -251,7 +252,7 @@ class SearchFilters:
         if self.near:
             radius = self.radius if self.radius is not None else DEFAULT_RADIUS_MILES
             out.append(f"within {radius:g} miles of {self.near[2]}")
-        for label in ("state", "city", "language", "gender", "credential"):
+        for label in ("state", "city", "language", "gender", "credential", "source"):
             values = getattr(self, label)
             if values:
                 out.append(f"{label}: {values if isinstance(values, str) else ' or '.join(values)}")
@@ -266,7 +267,7 @@ class SearchFilters:
 
 # How a value the index holds is shown in a "did you mean" (it holds them folded).
 _SHOWN = {"city": lambda v: " ".join(w[:1].upper() + w[1:] for w in v.split()), "language": str.capitalize,
-          "credential": str.upper}
+          "credential": str.upper, "source": str}
 
 
 def unknown_value_error(exc) -> click.BadParameter:
@@ -278,7 +279,7 @@ def unknown_value_error(exc) -> click.BadParameter:
 
 
 _FILTER_NAMES = tuple(f.name for f in fields(SearchFilters))
-_REPEATABLE = ("techniques", "insurance", "state", "city", "language", "credential")
+_REPEATABLE = ("techniques", "insurance", "state", "city", "language", "credential", "source")
 
 
 def _flat(values) -> tuple[str, ...]:
@@ -313,6 +314,9 @@ def search_options(fn):
         click.option("--gender", type=GenderType(), help="female, male or non-binary (also F, M, woman, man)."),
         click.option("--credential", type=CommaSeparated(), multiple=True,
                      help="A credential such as LMT or BCTMB (repeat or comma-separate: any of them)."),
+        click.option("--source", type=CommaSeparated(), multiple=True,
+                     help="Only listings found by this source: amta, nppes, roster:tx ... (repeat or "
+                          "comma-separate: any of them)."),
         click.option("--new-since", type=NEW_SINCE, default=None, metavar="DATE|Nd",
                      help="Only listings knead first saw on or after DATE (YYYY-MM-DD, UTC) or in the last N days (30d)."),
         click.option("--fresh-within", type=NEW_SINCE, default=None, metavar="Nd|DATE",

@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from index.model.listing import license_label
 from index.records.datadir import DataDir
 from search_cli.output import render_table, stdout_is_terminal, to_json, write_output
 
@@ -146,7 +147,9 @@ def _fields(row: dict[str, Any]) -> list[tuple[str, str]]:
         ("Settings", ", ".join(row.get("settings") or [])),
         ("Languages", ", ".join(row.get("languages") or [])),
         ("Gender", row.get("gender") or ""),
-        ("License", row.get("license") or ""),
+        ("License", "\n".join(filter(None, (row.get("license"),
+                                             *(license_label(x) for x in row.get("licenses") or []))))),
+        ("NPI", row.get("npi") or ""),
         ("Bio", row.get("bio") or ""),
         ("Updated", row.get("profile_updated") or row.get("profile_updated_raw") or ""),
         ("First seen", _when(row.get("first_seen"))),

@@ -50,6 +50,14 @@ def test_clean_decodes_entities_collapses_space_and_normalises_unicode():
     assert item.languages == ["English", "Spanish"]
 
 
+def test_clean_cleans_each_string_of_a_licence_record():
+    pipe, _ = make(CleanStringsPipeline)
+    item = listing(licenses=[{"state": " CT ", "number": "01&amp;2345", "source": "nppes"},
+                             {"state": "CT", "number": "01&2345", "source": "nppes"}, {"state": " "}])
+    pipe.process_item(item)
+    assert item.licenses == [{"state": "CT", "number": "01&2345", "source": "nppes"}]
+
+
 def test_clean_bounds_absurdly_long_fields_and_counts_them():
     pipe, stats = make(CleanStringsPipeline)
     item = listing(bio="pain " * 10_000, business="x" * 5000)

@@ -28,7 +28,11 @@ class TherapistListing:
     credentials: list[str] = field(default_factory=list)  # upper-case, e.g. ["LMT", "BCTMB"]
     credentials_raw: list[str] = field(default_factory=list)
     business: str | None = None
-    license: str | None = None
+    license: str | None = None  # as a directory page writes it
+    # Licences a registry or board states: {"state": "CT", "number": "012345", "source": "nppes"}.
+    licenses: list[dict[str, str]] = field(default_factory=list, metadata={"records": True})
+    npi: str | None = None  # the National Provider Identifier (10 digits), when the registry lists them
+    practice: bool | None = None  # True: a business (a registry organisation), not one therapist
     gender: str | None = None  # "female", "male", "non-binary" or the raw value lower-cased
     gender_raw: str | None = None
     languages: list[str] = field(default_factory=list)
@@ -74,5 +78,14 @@ class TherapistListing:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
-LIST_FIELDS = tuple(f.name for f in fields(TherapistListing) if f.default_factory is list)  # type: ignore[comparison-overlap]
+def license_label(record: dict[str, str]) -> str:
+    """One licence as people read it: "CT 012345 (nppes)"."""
+    where = " ".join(filter(None, (record.get("state"), record.get("number"))))
+    return f"{where} ({record['source']})" if record.get("source") else where
+
+
+# Lists of strings; RECORD_FIELDS are lists of small dicts of strings (`licenses`).
+RECORD_FIELDS = tuple(f.name for f in fields(TherapistListing) if f.metadata.get("records"))
+LIST_FIELDS = tuple(f.name for f in fields(TherapistListing)
+                    if f.default_factory is list and f.name not in RECORD_FIELDS)  # type: ignore[comparison-overlap]
 FIELD_NAMES = tuple(f.name for f in fields(TherapistListing))

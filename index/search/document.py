@@ -24,13 +24,13 @@ import orjson
 from index.geo.cells import cell_terms
 from index.geo.distance import valid_coordinates
 from index.model import vocabulary
-from index.model.listing import FIELD_NAMES, LIST_FIELDS
+from index.model.listing import FIELD_NAMES, LIST_FIELDS, RECORD_FIELDS
 from index.model.states import STATES
 from index.model.text import MAX_ID, MAX_LIST_ITEMS, bounded_text, fold, limit_for
 from index.search import synonyms
 
 EXTRA_FIELDS = ("first_seen", "last_seen", "stale", "stale_since")  # added by the store of record
-BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients")
+BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients", "practice")
 FLOAT_FIELDS = ("lat", "lon")
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -55,11 +55,24 @@ def _clean_list(value: object) -> list[str]:
     return out
 
 
+def _clean_records(value: object) -> list[dict[str, str]]:
+    """A list of small records (a licence: state, number, source): string values only, bounded."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    out = []
+    for item in value[:MAX_LIST_ITEMS]:
+        if isinstance(item, Mapping):
+            record = {str(k)[:40]: text for k, v in list(item.items())[:20] if (text := bounded_text(v)) is not None}
+            if record and record not in out:
+                out.append(record)
+    return out
+
+
 # How each field is cleaned, in output order: (name, kind, length limit).
-_LIST, _STALE, _BOOL, _FLOAT, _TEXT = range(5)
+_LIST, _STALE, _BOOL, _FLOAT, _TEXT, _RECORDS = range(6)
 _PLAN = tuple(
     (name,
-     _LIST if name in LIST_FIELDS else _STALE if name == "stale" else _BOOL if name in BOOL_FIELDS
+     _RECORDS if name in RECORD_FIELDS else _LIST if name in LIST_FIELDS else _STALE if name == "stale" else _BOOL if name in BOOL_FIELDS
      else _FLOAT if name in FLOAT_FIELDS else _TEXT,
      limit_for(name))
     for name in FIELD_NAMES + EXTRA_FIELDS
@@ -81,6 +94,8 @@ def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = bounded_text(value, limit)
         elif kind == _LIST:
             out[name] = _clean_list(value)
+        elif kind == _RECORDS:
+            out[name] = _clean_records(value)
         elif kind == _STALE:
             out[name] = value is True
         elif kind == _BOOL:
@@ -100,6 +115,11 @@ def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
 def accepts_insurance(listing: Mapping[str, Any]) -> bool:
     """The vocabulary's rule over the insurance ids, or the crawl's own True."""
     return listing.get("accepts_insurance") is True or vocabulary.accepts_insurance(listing.get("insurance") or ())
+
+
+def norm_source(source: str | None) -> str:
+    """The exact-match form of a source name ("amta", "nppes", "roster:tx"): lower case, no spaces."""
+    return "".join((source or "").split()).casefold()
 
 
 def norm_city(city: str | None) -> str:
@@ -143,7 +163,8 @@ def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
         "text": "\n".join(filter(None, (
             # Who, what they treat, where. Not their techniques' and insurance's
             # spellings: those match at query time (index.search.synonyms).
-            " ".join(filter(None, (listing.get("name"), listing.get("business"), *listing["credentials"]))),
+            " ".join(filter(None, (listing.get("name"), listing.get("business"), *listing["credentials"],
+                                   listing.get("npi")))),
             listing.get("bio"),
             *listing["conditions"],
             " ".join(filter(None, (listing.get("city"), state, STATES.get(state), listing.get("zip")))),
@@ -157,6 +178,7 @@ def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
     }
     for name, value in (
         ("state", state),
+        ("source", norm_source(listing.get("source") or listing["id"].partition(":")[0])),
         ("city", norm_city(listing.get("city"))),
         ("gender", (listing.get("gender") or "").casefold()),
         ("first_seen", listing.get("first_seen")),

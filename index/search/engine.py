@@ -45,7 +45,7 @@ from index.geo import distance
 from index.geo.cells import covering_cells
 from index.model import vocabulary
 from index.search import suggest
-from index.search.document import norm_city, norm_credential, norm_language
+from index.search.document import norm_city, norm_credential, norm_language, norm_source
 from index.search.facets import facet_counts
 from index.search.generations import Generation, open_generation
 from index.search.query import QueryError, clean_query, parse_query, required_words
@@ -80,6 +80,7 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
     any_of("languages", [norm_language(x) for x in request.language])
     any_of("gender", [vocabulary.gender(request.gender) or (request.gender or "").strip().casefold()])
     any_of("credentials", [norm_credential(c) for c in request.credential])
+    any_of("source", [norm_source(s) for s in request.source])
     if request.accepting_new_clients:
         parts.append(wq.Term("accepting", "yes"))
     if request.near is not None:
@@ -99,6 +100,7 @@ CHECKED_FILTERS = {
     "city": ("city", norm_city),
     "language": ("languages", norm_language),
     "credential": ("credentials", norm_credential),
+    "source": ("source", norm_source),
 }
 
 
@@ -107,13 +109,13 @@ class UnknownFilterValue(ValueError):
 
     def __init__(self, name: str, value: str, close: list[str]):
         super().__init__(f"No listing has {name} {value!r}")
-        self.name = name  # the SearchRequest field: city, language or credential
+        self.name = name  # the SearchRequest field: city, language, credential or source
         self.value = value  # as given
         self.close = close  # up to three closest values the index holds (folded), best first
 
 
 def check_filter_values(reader, request: SearchRequest) -> None:
-    """Raise UnknownFilterValue for the first city, language or credential value no listing has.
+    """Raise UnknownFilterValue for the first city, language, credential or source value no listing has.
 
     One document frequency per value (no posting list read); only for a value
     no listing has is the field's lexicon read, for the "did you mean".

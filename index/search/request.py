@@ -28,6 +28,7 @@ class SearchRequest:
     city: tuple[str, ...] = ()  # any case or accents
     language: tuple[str, ...] = ()
     credential: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()  # "amta", "nppes", "roster:tx"
     gender: str | None = None  # female, male or non-binary
     accepting_new_clients: bool = False  # only listings that say they take new clients
     sort: str | None = None  # relevance | distance | name; None: the default
@@ -37,7 +38,7 @@ class SearchRequest:
     include_stale: bool = False  # also listings a complete crawl no longer found (marked "stale")
 
     def __post_init__(self):
-        for name in ("state", "city", "language", "credential"):
+        for name in ("state", "city", "language", "credential", "source"):
             value = getattr(self, name)
             setattr(self, name, (value,) if isinstance(value, str) else tuple(value or ()))
 

@@ -41,7 +41,8 @@ from index.model.text import fold
 #    schema names them); text bounds of index.model.text.
 # 7: text terms and filter values accent-folded (index.model.text.fold); `accepting` field.
 # 8: a manifest (sizes, CRC-32s) in the meta file; hot postings with per-term CRC-32s (format 3).
-SCHEMA_VERSION = 8
+# 9: a `source` field (--source); listings carry npi, practice and licenses.
+SCHEMA_VERSION = 9
 
 
 class FoldFilter(Filter):
@@ -264,6 +265,8 @@ def build_schema() -> fields.Schema:
         accepts_insurance=RecurringID(),
         # Two-letter state code, upper case.
         state=RecurringID(),
+        # The source that found the listing ("amta", "nppes", "roster:tx"), lower case: --source.
+        source=RecurringID(),
         # City, folded (index.model.text.fold) with whitespace collapsed:
         # --city is exact, any case and accents ("sao paulo" = "São Paulo").
         city=RecurringID(),

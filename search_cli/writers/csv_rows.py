@@ -1,6 +1,6 @@
 """CSV: a header row, one row per listing, safe to open in a spreadsheet.
 
-Lists are joined with "; ", booleans are `true`/`false`, missing values are
+Lists are joined with "; " (a licence as "CT 012345 (nppes)"), booleans are `true`/`false`, missing values are
 empty. CSV injection (OWASP): a text cell that starts with `=`, `+`, `-`,
 `@`, a tab or a carriage return would be run as a formula by Excel, LibreOffice
 or Google Sheets, so it gets a leading single quote (`'=HYPERLINK(...)`, and
@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
+
+from index.model.listing import license_label
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = "; "
@@ -33,7 +35,8 @@ def cell(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, (list, tuple)):
-        return neutralise(LIST_SEPARATOR.join("" if v is None else str(v) for v in value))
+        return neutralise(LIST_SEPARATOR.join(
+            "" if v is None else license_label(v) if isinstance(v, Mapping) else str(v) for v in value))
     return neutralise(str(value))
 
 

@@ -30,6 +30,12 @@ class CleanStringsPipeline(StatsPipeline):
                     self.inc(f"field/{name}/truncated")
                 cleaned = []
                 for v in value[:MAX_LIST_ITEMS]:
+                    if isinstance(v, dict):  # a record (a licence): each of its strings
+                        record = {k: self._bounded(name, display_text(x, sys.maxsize), MAX_TEXT) for k, x in v.items()}
+                        record = {k: x for k, x in record.items() if x}
+                        if record and record not in cleaned:
+                            cleaned.append(record)
+                        continue
                     text = self._bounded(name, display_text(v, sys.maxsize), MAX_TEXT)
                     if text and text not in cleaned:
                         cleaned.append(text)
