@@ -6,7 +6,7 @@ root uses them as they are.
 """
 
 BOT_NAME = "knead"
-SPIDER_MODULES = ["spiders.directories"]
+SPIDER_MODULES = ["spiders.directories", "spiders.registries"]
 NEWSPIDER_MODULE = "spiders.directories"
 
 # -- politeness ---------------------------------------------------------------

@@ -315,3 +315,65 @@ def api_record(result: dict[str, Any]) -> dict[str, Any] | Skipped:
         licences=massage_licences((t.get("code"), t.get("license"), t.get("state")) for t in taxonomies),
         last_updated=basic.get("last_updated"),
     )
+
+
+# -- areas: what a crawl asks the API for ------------------------------------
+
+API_URL = "https://npiregistry.cms.hhs.gov/api/"
+API_VERSION = "2.1"
+# The parameters that name an area (the rest of a query: version, description, paging).
+AREA_PARAMS = ("state", "city", "postal_code", "enumeration_type")
+
+
+def parse_city(text: str) -> tuple[str, str]:
+    """'Hartford, CT' -> ('HARTFORD', 'CT'); ValueError naming the value otherwise."""
+    from index.model.states import state_code
+
+    name, _, state = str(text).rpartition(",")
+    code = state_code(state)
+    if not name.strip() or not code:
+        raise ValueError(f"city {text!r} is not 'NAME, ST' (for example 'Hartford, CT')")
+    return " ".join(name.split()).upper(), code
+
+
+def area_query(api_url: str, area: dict[str, str]) -> str:
+    """The API URL asking for massage therapists in `area` (state, city, postal_code, enumeration_type)."""
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    params = {"version": API_VERSION, "taxonomy_description": TAXONOMY_DESCRIPTION}
+    params.update((k, area[k]) for k in AREA_PARAMS if area.get(k))
+    parts = urlsplit(api_url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(params, safe="*"), ""))
+
+
+def area_of(url: str) -> dict[str, str]:
+    """The area a query URL asks for (its AREA_PARAMS), as `area_query` wrote it."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    query = dict(parse_qsl(urlsplit(url).query))
+    return {k: query[k] for k in AREA_PARAMS if query.get(k)}
+
+
+def area_urls(api_url: str, states: Iterable[str] = (), zips: Iterable[str] = (), cities: Iterable[str] = ()) -> list[str]:
+    """One start URL per area asked for; ValueError naming a bad state, ZIP or city."""
+    from index.model.states import state_code
+
+    areas: list[dict[str, str]] = []
+    for state in states:
+        code = state_code(state)
+        if not code:
+            raise ValueError(f"state {state!r} is not a US state code (for example CT)")
+        areas.append({"state": code})
+    for value in zips:
+        if not re.fullmatch(r"\d{5}", str(value).strip()):
+            raise ValueError(f"ZIP {value!r} is not 5 digits (for example 06103)")
+        areas.append({"postal_code": str(value).strip()})
+    for value in cities:
+        name, code = parse_city(value)
+        areas.append({"city": name, "state": code})
+    urls = []
+    for area in areas:
+        url = area_query(api_url, area)
+        if url not in urls:
+            urls.append(url)
+    return urls
