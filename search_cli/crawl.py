@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import click
 
 from index.records.datadir import DataDir
-from search_cli import wrapped
+from search_cli import crawl_areas, wrapped
+from search_cli.options import StateType
 
 SAMPLE_SIZE = 1200
 
@@ -60,6 +61,10 @@ class HttpUrl(click.ParamType):
 @click.command()
 @click.argument("source", required=False, type=SourceName())
 @click.option("--start-url", "start_urls", multiple=True, type=HttpUrl(), help="A results page (or the JSON API) to start from; repeat for several.")
+@click.option("--state", "states", multiple=True, type=StateType(), help="nppes: a state to crawl the NPI registry for; repeat for several.")
+@click.option("--zip", "zips", multiple=True, type=crawl_areas.ZipType(), help="nppes: a ZIP code to crawl; repeat for several.")
+@click.option("--city", "cities", multiple=True, type=crawl_areas.CityType(), help='nppes: a city to crawl, "NAME, ST"; repeat for several.')
+@click.option("--api-url", type=HttpUrl(), default=None, help="nppes: the registry API's address (default: the public NPI registry).")
 @click.option("--delay", type=click.FloatRange(min=0), default=None, help="Seconds between requests to a domain (default 1, AutoThrottle on; 0 for the sample directory).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=None, help="Requests in flight per domain (default 1; 8 for the sample directory).")
 @click.option("--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many listings (a partial crawl: nothing is marked stale).")
@@ -71,18 +76,22 @@ class HttpUrl(click.ParamType):
 @click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.pass_obj
-def crawl(data_dir: DataDir, source, start_urls, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, verbose):
+def crawl(data_dir: DataDir, source, start_urls, states, zips, cities, api_url, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, verbose):
     """Crawl a directory into knead's store of record and rebuild the index.
 
     \b
     knead crawl                      # the bundled sample directory, no setup
     knead crawl amta --start-url 'https://directory.example/find-massage-therapist/?location=CT'
+    knead crawl nppes --state CT     # the NPI registry, by state, ZIP or city
 
     robots.txt is obeyed and requests are spaced (--delay); only public
     listing pages are read. A crawl is published (and the index rebuilt) only
     when it finished and passes the publish gate; otherwise the index people
     search stays as it was and knead says why.
     """
+    area_urls = crawl_areas.start_urls(source, states, zips, cities, api_url, start_urls)
+    if area_urls:
+        start_urls = tuple(area_urls)
     if source is None and start_urls:
         raise click.UsageError("--start-url needs a SOURCE, e.g. `knead crawl amta --start-url URL`.")
     if source is not None and not start_urls:
@@ -231,6 +240,13 @@ def summary_lines(report) -> list[str]:
     lines += [f"    {url}" for url in report.failed_urls[:20]]
     if report.failed_count > 20:
         lines.append(f"    ... and {report.failed_count - 20} more")
+    # A source's own error answers (the NPI registry's `Errors`), each by its description.
+    errors = {k.split("/", 2)[2]: int(v) for k, v in sorted(report.stats.items()) if k.startswith("knead/source_errors/")}
+    if errors:
+        lines.append("  error answers:        " + ", ".join(f"{n} {desc!r}" for desc, n in errors.items()))
+    if report.stats.get("knead/source_capped"):
+        lines.append(f"  queries capped:       {report.stats['knead/source_capped']} answered more records than the"
+                     " source returns and could not be narrowed (-v names them)")
     if report.redirects_refused:
         lines.append("  redirects refused:    " + ", ".join(
             f"{n} {reason.replace('_', ' ')}" for reason, n in report.redirects_refused.items()))

@@ -31,7 +31,7 @@ import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import Response
@@ -89,7 +89,7 @@ class NppesSpider(DirectorySpider):
         parts = urlsplit(start_url)
         params = {"version": parse.API_VERSION, "taxonomy_description": parse.TAXONOMY_DESCRIPTION,
                   **query.area, "limit": PAGE_SIZE, "skip": skip}
-        url = parts._replace(query=urlencode(params, safe="*")).geturl()
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params, safe="*"), ""))
         return scrapy.Request(url, callback=self.parse_page, cb_kwargs={"start_url": start_url, "query": query, "skip": skip})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:

@@ -130,13 +130,18 @@ def _record(rng: random.Random, serial: int, state: str, zip_row: dict[str, Any]
     }
 
 
-def generate_registry(counts: Mapping[str, int], seed: int = 11) -> list[dict[str, Any]]:
-    """`counts[state]` registry records per state, at that state's real ZIPs, sorted by NPI."""
+def generate_registry(counts: Mapping[str, int], seed: int = 11,
+                      only_zips: Mapping[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
+    """`counts[state]` registry records per state, at that state's real ZIPs (or only at
+    `only_zips[state]`, to crowd one place past the API's cap), sorted by NPI."""
     rng = random.Random(seed)
     records = []
     serial = 1
     for state in sorted(counts):
         zips = _zips(state)
+        if only_zips and state in only_zips:
+            wanted = set(only_zips[state])
+            zips = [r for r in zips if r["zip_code"] in wanted]
         for _ in range(counts[state]):
             serial += rng.randrange(1, 40)
             records.append(_record(rng, serial, state, rng.choice(zips)))
