@@ -52,10 +52,12 @@ def check(
     failed: int,
     previous: dict[str, Any] | None,
     policy: GatePolicy = GatePolicy(),
+    gone: int = 0,
 ) -> list[str]:
-    """Reasons not to publish this crawl (empty: publish). `previous` is the last published crawl's counts."""
+    """Reasons not to publish this crawl (empty: publish). `previous` is the last published crawl's counts;
+    `gone`: listings the source itself said are gone (a deactivation file finds none, and is still news)."""
     reasons = []
-    if found == 0:
+    if found == 0 and not gone:
         reasons.append("the crawl found no listings")
     if pages and failed / pages > policy.max_error_rate:
         reasons.append(

@@ -30,6 +30,7 @@ place where the store of record drives it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,13 +78,14 @@ class Published:
 
 
 def publish_crawl(data_dir: DataDir, crawl_id: int, *, pages: int, failed: int, accept_drop: bool = False,
-                  stale_days: float | None = None, rebuild: bool = True) -> Published:
+                  stale_days: float | None = None, rebuild: bool = True, gone: Collection[str] = ()) -> Published:
     """Gate, merge and index one ended crawl (see the module docstring).
 
     `pages` and `failed`: pages fetched and URLs that finally failed (the
     gate's error budget). Raises CrawlNotFinished, CrawlHeld, or
     generations.BuildError (the store is then published, the index is not:
-    `knead reindex`).
+    `knead reindex`). `gone`: listing ids the source says are gone (deactivated NPIs), marked
+    stale by the merge.
     """
     with RecordStore(data_dir.records_path) as store:
         row = store.crawl(crawl_id)
@@ -96,14 +98,14 @@ def publish_crawl(data_dir: DataDir, crawl_id: int, *, pages: int, failed: int, 
         found, rates = gate.field_rates(store.staged_listings(crawl_id))
         previous = store.last_crawl(row["source"], (PUBLISHED,), scope=row["scope"])
         reasons = gate.check(
-            found=found, rates=rates, pages=pages, failed=failed,
+            found=found, rates=rates, pages=pages, failed=failed, gone=len(gone),
             previous=previous["counts"] if previous and complete else None,
             policy=gate.GatePolicy(accept_drop=accept_drop),
         )
         if reasons:
             store.set_crawl(crawl_id, status=HELD, gate={"reasons": reasons, "found": found, "rates": rates})
             raise CrawlHeld(crawl_id, reasons)
-        counts = store.publish_crawl(crawl_id, complete=complete, stale_days=stale_days)
+        counts = store.publish_crawl(crawl_id, complete=complete, stale_days=stale_days, gone=gone)
         store.set_crawl(crawl_id, counts={**counts, "rates": rates, "failed": failed, "pages": pages})
         if not rebuild:
             store.log(PUBLISHED, crawl_id, None, "index not rebuilt (--no-index)")

@@ -33,7 +33,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -249,13 +249,15 @@ class RecordStore:
         for (data,) in self._db.execute("SELECT data FROM staged WHERE crawl_id = ? ORDER BY id", (crawl_id,)):
             yield json.loads(data)
 
-    def publish_crawl(self, crawl_id: int, *, complete: bool, stale_days: float | None = None) -> dict[str, int]:
+    def publish_crawl(self, crawl_id: int, *, complete: bool, stale_days: float | None = None,
+                      gone: Collection[str] = ()) -> dict[str, int]:
         """Merge a crawl's staged listings into the published ones, in one transaction.
 
         With `complete` (the crawl walked the whole directory), listings last
         found by a crawl of the same scope that this one did not find are marked stale, and stale listings older than
         `stale_days` are dropped. Returns the counts: found, new, changed,
-        unchanged, gone (newly stale), dropped.
+        unchanged, gone (newly stale), dropped. `gone`: ids the source itself says are
+        gone (a registry's deactivated NPIs), marked stale whatever the crawl's scope.
         """
         self.commit()
         source, scope = self._db.execute("SELECT source, scope FROM crawls WHERE id = ?", (crawl_id,)).fetchone()
@@ -280,6 +282,15 @@ class RecordStore:
                     history.record_where(self._db, crawl_id, dropped, (source, cutoff), with_data=True)
                     counts["dropped"] = self._db.execute(f"DELETE FROM listings WHERE {dropped}",
                                                          (source, cutoff)).rowcount
+            if gone:
+                self._db.execute("CREATE TEMP TABLE IF NOT EXISTS gone_ids (id TEXT PRIMARY KEY)")
+                self._db.execute("DELETE FROM temp.gone_ids")
+                self._db.executemany("INSERT OR IGNORE INTO temp.gone_ids VALUES (?)", ((i,) for i in gone))
+                said = ("source = ? AND stale_since IS NULL AND id IN (SELECT id FROM temp.gone_ids)"
+                        " AND id NOT IN (SELECT id FROM staged WHERE crawl_id = ?)")
+                history.record_where(self._db, crawl_id, said, (source, crawl_id), with_data=False)
+                counts["gone"] += self._db.execute(f"UPDATE listings SET stale_since = ? WHERE {said}",
+                                                   (now, source, crawl_id)).rowcount
             self._db.execute("DELETE FROM staged WHERE crawl_id = ?", (crawl_id,))
             self._db.execute(
                 "UPDATE crawls SET status = ?, counts = ? WHERE id = ?",

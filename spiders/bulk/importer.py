@@ -1,0 +1,200 @@
+"""One NPPES bulk file -> one crawl in the store of record: begun, staged, finished. Publishing is the caller's.
+
+The import is a crawl like any other for the store (index.records): a
+`crawls` row with source "nppes" and a scope naming the states imported
+("nppes bulk CT,MA", or "nppes bulk all states"), each massage therapist's
+listing staged with `RecordStore.stage`, the crawl finished with its stats.
+The caller then publishes it with `index.records.publish.publish_crawl`
+(gate, merge, stale marking within the scope, index rebuild), passing
+`ImportReport.gone`.
+
+- A monthly file lists every NPI, so its crawl finishes `finished`
+  (complete: listings of the scope it no longer holds become stale). A
+  weekly file lists only the week's changes: `limited` (partial: nothing is
+  stale for being absent).
+- Deactivated NPIs (near-empty rows in either file, or every row of the
+  deactivation report) that are published listings go to `gone`: they
+  become stale when the crawl is published, whatever the state filter, since
+  an NPI deactivated is gone everywhere. Only published ids are kept, so
+  memory stays bounded by the store, not by the file.
+- A row is mapped with spiders.parse.nppes (the API spider's mapping): the
+  practice LOCATION address, not the mailing one; every (licence, state) of
+  a massage taxonomy slot; then normalised as the crawl pipelines would
+  (spiders.bulk.normalise).
+- A file that turns out damaged while read (BulkFileError), or an interrupt,
+  ends the crawl `failed` / `interrupted`: nothing is published.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.geo import ziptable
+from index.records.datadir import DataDir
+from index.records.store import FINISHED, INTERRUPTED, LIMITED, RecordStore, utc_now
+from spiders.bulk import layout
+from spiders.bulk.normalise import normalise
+from spiders.bulk.nppes import DEACTIVATIONS, MONTHLY, BulkFile, BulkFileError, open_bulk
+from spiders.parse import nppes as registry
+
+FAILED = "failed"  # the file proved damaged while read: the crawl cannot be published
+
+# Why a row read is not a listing (the summary's words come from these keys).
+NOT_MASSAGE, DEACTIVATED, OTHER_STATE, NO_NPI, NO_NAME, MALFORMED = (
+    "not a massage therapist", "deactivated", "outside the states asked for", "no valid NPI", "no name",
+    "malformed")
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    kind: str  # nppes.MONTHLY, WEEKLY or DEACTIVATIONS
+    member: str
+    scope: str
+    crawl_id: int
+    rows: int = 0
+    kept: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> rows
+    stored: Counter = field(default_factory=Counter)  # new / changed / unchanged (against the published)
+    fields: Counter = field(default_factory=Counter)  # the pipelines' field counts (phone invalid, ...)
+    gone: list[str] = field(default_factory=list)  # published listing ids the file says are deactivated
+    replaced: int = 0  # undecodable bytes
+    seconds: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def scope_for(states: Collection[str], kind: str) -> str:
+    """The crawl scope: stale marking and the publish gate compare imports of the same states only."""
+    if kind == DEACTIVATIONS:
+        return "nppes deactivations"
+    return "nppes bulk " + (",".join(sorted(states)) if states else "all states")
+
+
+def import_bulk(path: str | Path, data_dir: DataDir, *, states: Collection[str] = (),
+                watch: Callable[[BulkFile, ImportReport], None] | None = None) -> ImportReport:
+    """Read `path` into a new crawl (see the module docstring); returns its report.
+
+    Raises BulkFileError before any crawl is begun when the file is not a
+    bulk file, and after ending the crawl `failed` when it proves damaged
+    while read. `watch` is given the open file (its live `counts`) and the
+    report being filled, for a progress display.
+    """
+    wanted = frozenset(s.upper() for s in states)
+    with open_bulk(path) as bulk, RecordStore(data_dir.ensure().records_path) as store:
+        scope = scope_for(wanted, bulk.kind)
+        crawl_id = store.begin_crawl(registry.SOURCE, os.getpid(), scope)
+        report = ImportReport(Path(path), bulk.kind, bulk.member, scope, crawl_id)
+        published = {i for i in store.listing_ids() if i.startswith(registry.SOURCE + ":")}
+        if watch is not None:
+            watch(bulk, report)
+        started = time.monotonic()
+        status = FAILED
+        try:
+            if bulk.kind == DEACTIVATIONS:
+                _read_report(bulk, published, report)
+            else:
+                _read_rows(bulk, wanted, published, store, data_dir, report)
+            status = FINISHED if bulk.kind == MONTHLY else LIMITED
+        except KeyboardInterrupt:
+            status = INTERRUPTED
+            raise
+        finally:
+            report.seconds = time.monotonic() - started
+            report.rows, report.replaced = bulk.counts.rows, bulk.counts.replaced
+            if bulk.counts.malformed:
+                report.skipped[MALFORMED] = bulk.counts.malformed
+            if bulk.kind != DEACTIVATIONS:
+                report.skipped[NOT_MASSAGE] += report.rows - report.kept - sum(report.skipped.values())
+            store.finish_crawl(crawl_id, status, _stats(report))
+    return report
+
+
+def _read_report(bulk: BulkFile, published: set[str], report: ImportReport) -> None:
+    for npi, _date in bulk.deactivations():
+        report.skipped[DEACTIVATED] += 1
+        listing_id = registry.listing_id(npi)
+        if listing_id in published:
+            report.gone.append(listing_id)
+
+
+def _read_rows(bulk: BulkFile, wanted: frozenset[str], published: set[str], store: RecordStore,
+               data_dir: DataDir, report: ImportReport) -> None:
+    at = bulk.index
+    col = {name: at[name] for name in layout.READ}
+    sex = next(at[name] for name in layout.SEX_COLUMNS if name in at)
+    slots = [tuple(at[c] for c in layout.taxonomy_slot(n)) for n in range(1, layout.TAXONOMY_SLOTS + 1)]
+    table = ziptable.load(data_dir.root)
+    scraped_at = utc_now()
+    for row in bulk.rows():
+        npi = row[col["NPI"]].strip()
+        if registry.is_deactivated(row[col["NPI Deactivation Date"]], row[col["NPI Reactivation Date"]]):
+            report.skipped[DEACTIVATED] += 1
+            if registry.listing_id(npi) in published:
+                report.gone.append(registry.listing_id(npi))
+            continue
+        codes = [(row[c], row[n], row[s]) for c, n, s in slots]
+        if not any(registry.is_massage_code(code) for code, _, _ in codes):
+            continue  # the code text was elsewhere in the row: counted with the other providers
+        if not re.fullmatch(r"\d{10}", npi):
+            report.skipped[NO_NPI] += 1
+            continue
+        state = row[col["Provider Business Practice Location Address State Name"]].strip().upper()
+        if wanted and state not in wanted:
+            report.skipped[OTHER_STATE] += 1
+            continue
+        listing = normalise(_values(row, col, sex, npi, codes), table, report.fields, scraped_at)
+        if listing is None:
+            report.skipped[NO_NAME] += 1
+            continue
+        report.kept += 1
+        report.stored[store.stage(listing, report.crawl_id, scraped_at)] += 1
+
+
+def _values(row: list[str], col: dict[str, int], sex: int, npi: str, codes: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """The row's listing values, by the API spider's mapping (spiders.parse.nppes)."""
+    def get(name: str) -> str:
+        return row[col[name]]
+
+    organisation = get("Entity Type Code").strip() == "2"
+    if organisation:
+        legal = registry.organisation_name(get("Provider Organization Name (Legal Business Name)"))
+        dba = (registry.organisation_name(get("Provider Other Organization Name"))
+               if get("Provider Other Organization Name Type Code").strip() == "3" else None)
+        name, business = dba or legal, legal
+    else:
+        name = registry.person_name(get("Provider First Name"), get("Provider Middle Name"),
+                                    get("Provider Last Name (Legal Name)"), get("Provider Name Prefix Text"),
+                                    get("Provider Name Suffix Text"))
+        business = None
+    where = "Provider Business Practice Location Address "
+    return registry.listing_values(
+        npi=npi, organisation=organisation, name=name, business=business,
+        credential=get("Provider Credential Text"), gender=row[sex],
+        street_line=registry.street(get("Provider First Line Business Practice Location Address"),
+                                    get("Provider Second Line Business Practice Location Address")),
+        city=registry.city_name(get(where + "City Name")), state=get(where + "State Name"),
+        postal_code=get(where + "Postal Code"), phone=get(where + "Telephone Number"),
+        licences=registry.massage_licences(codes), last_updated=get("Last Update Date"),
+    )
+
+
+def _stats(report: ImportReport) -> dict[str, Any]:
+    """What the crawl row keeps (knead status shows crawls' stats)."""
+    return {
+        "knead/import/file": str(report.path), "knead/import/member": report.member, "knead/import/kind": report.kind,
+        "knead/import/rows": report.rows, "knead/import/kept": report.kept, "knead/import/gone": len(report.gone),
+        "knead/import/seconds": round(report.seconds, 3), "knead/import/replaced_bytes": report.replaced,
+        **{f"knead/import/skipped/{reason}": n for reason, n in report.skipped.items()},
+        **{f"stored/{outcome}": n for outcome, n in report.stored.items()},
+        **{f"listings/{key}": n for key, n in report.fields.items()},
+    }
