@@ -1,0 +1,191 @@
+"""`knead import nppes FILE`: the registry's bulk files, as a user runs the command.
+
+Generated zips are full width (all 330 columns, spiders.sample_site.registry_bulk)
+and their generator knows which NPIs are massage therapists, organisations,
+licensed twice or deactivated; each test compares what `knead search` then
+finds with that truth. The five-row example in the real layout
+(tests/fixtures/nppes, from the team's reference) checks the mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from index.geo import ziptable
+from search_cli.main import cli
+from spiders.pipelines.geocode import locate
+from spiders.sample_site.registry_bulk import write_bulk_zip, write_deactivation_report
+
+EXAMPLE = Path(__file__).parent / "fixtures" / "nppes" / "npidata-example.csv"
+
+
+def knead(data_dir, *args):
+    return CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
+
+
+def found(data_dir, *args) -> dict[str, dict]:
+    result = knead(data_dir, "search", "--source", "nppes", "--format", "json", "--all", *args)
+    assert result.exit_code == 0, result.output
+    return {r["id"]: r for r in json.loads(result.output)["results"]}
+
+
+@pytest.fixture(scope="module")
+def monthly(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bulk") / "NPPES_Data_Dissemination_November_2026_V2.zip"
+    return path, write_bulk_zip(path, 3000, seed=5, massage_share=0.05)
+
+
+def test_a_monthly_zip_becomes_one_listing_per_massage_therapist(tmp_path, monthly):
+    path, truth = monthly
+    result = knead(tmp_path, "import", "nppes", str(path))
+    assert result.exit_code == 0, result.output
+    assert "(a monthly file)" in result.output and "3,000 rows read" in result.output
+    assert f"listings kept:   {len(truth.massage):,} ({len(truth.massage):,} new" in result.output
+    assert f"{len(truth.deactivated):,} deactivated" in result.output
+    listings = found(tmp_path)
+    assert set(listings) == {f"nppes:{npi}" for npi in truth.massage}
+    for npi, state in truth.massage.items():
+        listing = listings[f"nppes:{npi}"]
+        assert listing["state"] == state and listing["npi"] == npi
+        assert len(listing["zip"]) == 5 and listing["lat"] is not None
+        assert listing["phone"].startswith("+1")
+        assert listing["practice"] is (npi in truth.organisations)
+    twice = listings[f"nppes:{sorted(truth.two_licences)[0]}"]
+    assert len({licence["state"] for licence in twice["licenses"]}) == 2
+    assert all(licence["source"] == "nppes" for licence in twice["licenses"])
+    # The same file again: nothing changed, nothing gone.
+    again = knead(tmp_path, "import", "nppes", str(path))
+    assert f"0 new, 0 changed, {len(truth.massage):,} unchanged" in again.output
+    assert "0 gone" in again.output
+
+
+def test_state_filter_imports_only_those_states(tmp_path, monthly):
+    path, truth = monthly
+    result = knead(tmp_path, "import", "nppes", str(path), "--state", "CT", "--state", "ma")
+    assert result.exit_code == 0, result.output
+    wanted = {f"nppes:{npi}" for npi, state in truth.massage.items() if state in ("CT", "MA")}
+    assert set(found(tmp_path)) == wanted
+    assert f"{len(truth.massage) - len(wanted):,} outside the states asked for" in result.output
+
+
+def test_the_reference_example_maps_each_kind_of_row(tmp_path):
+    result = knead(tmp_path, "import", "nppes", str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    assert "1 deactivated" in result.output and "1 not a massage therapist" in result.output
+    listings = found(tmp_path)
+    assert set(listings) == {"nppes:9900000016", "nppes:9900000024", "nppes:9900000032"}
+    two = listings["nppes:9900000024"]
+    assert {(x["state"], x["number"]) for x in two["licenses"]} == {("RI", "MAS01234"), ("CT", "007781")}
+    assert listings["nppes:9900000032"]["practice"] is True
+    assert listings["nppes:9900000016"]["street"] and "Po Box" not in listings["nppes:9900000016"]["street"]
+
+
+def test_a_value_with_a_line_break_is_read_not_miscounted(tmp_path):
+    lines = EXAMPLE.read_text(encoding="utf-8").split("\n")
+    row = lines[1].split('","')
+    row[29] = "SUITE\n4"  # the practice address's second line, broken in two
+    path = tmp_path / "npidata_pfile_20050523-20261108.csv"
+    path.write_text("\n".join([lines[0], '","'.join(row), *lines[2:]]), encoding="utf-8")
+    result = knead(tmp_path / "data", "import", "nppes", str(path))
+    assert result.exit_code == 0 and "malformed" not in result.output
+    assert found(tmp_path / "data")["nppes:9900000016"]["street"].endswith("Suite 4")
+
+
+def test_a_truncated_zip_is_one_error_and_nothing_published(tmp_path, monthly):
+    path, truth = monthly
+    assert knead(tmp_path, "import", "nppes", str(path)).exit_code == 0
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    result = knead(tmp_path, "import", "nppes", str(cut))
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {cut} is not a complete zip archive")
+    assert result.output.rstrip().endswith("Nothing was published.") and result.output.count("\n") == 1
+    assert len(found(tmp_path)) == len(truth.massage)
+
+
+def test_a_zip_damaged_inside_its_data_ends_the_import_unpublished(tmp_path):
+    good = tmp_path / "good.zip"
+    truth = write_bulk_zip(good, 1500, seed=9)
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        info = zf.getinfo(truth.member)
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    middle = start + info.compress_size // 2
+    data[middle:middle + 64] = bytes(64)  # the central directory is intact; the deflate stream is not
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(data))
+    result = knead(tmp_path / "data", "import", "nppes", str(bad))
+    assert result.exit_code == 1
+    assert "ends early or is damaged" in result.output and "Nothing was published." in result.output
+    status = knead(tmp_path / "data", "search", "--source", "nppes")
+    assert status.exit_code != 0 or "nppes:" not in status.output
+
+
+def test_a_file_of_another_layout_names_the_missing_columns(tmp_path):
+    other = tmp_path / "pl_pfile_20050523-20261108.csv"
+    other.write_text('"NPI","Provider Secondary Practice Location Address- Address Line 1"\n"1234567893","1 MAIN ST"\n')
+    result = knead(tmp_path, "import", "nppes", str(other))
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "is not an NPPES npidata file" in result.output
+    assert "'Entity Type Code'" in result.output and "'Healthcare Provider Taxonomy Code_1..15'" in result.output
+    archive = tmp_path / "other.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("endpoint_pfile_20050523-20261108.csv", '"NPI","Endpoint"\n')
+    result = knead(tmp_path, "import", "nppes", str(archive))
+    assert result.exit_code == 1
+    assert "holds no NPPES data file" in result.output and "endpoint_pfile_20050523-20261108.csv" in result.output
+
+
+def test_the_deactivation_report_marks_listed_npis_stale(tmp_path, monthly):
+    path, truth = monthly
+    assert knead(tmp_path, "import", "nppes", str(path)).exit_code == 0
+    gone = sorted(truth.massage)[:3]
+    report = tmp_path / "NPPES_Deactivated_NPI_Report_111026_V2.zip"
+    write_deactivation_report(report, [*gone, "1234567893", *truth.deactivated[:5]])
+    result = knead(tmp_path, "import", "nppes", str(report))
+    assert result.exit_code == 0, result.output
+    assert "(the deactivation report)" in result.output and "Published: 0 found, 0 new, 0 changed, 3 gone" in result.output
+    assert not {f"nppes:{npi}" for npi in gone} & set(found(tmp_path))
+    stale = found(tmp_path, "--include-stale")
+    assert all(stale[f"nppes:{npi}"]["stale"] for npi in gone)
+
+
+def test_a_weekly_file_adds_and_deactivates_without_marking_the_rest_stale(tmp_path, monthly):
+    path, truth = monthly
+    assert knead(tmp_path, "import", "nppes", str(path)).exit_code == 0
+    weekly = tmp_path / "NPPES_Data_Dissemination_111626_112226_Weekly_V2.zip"
+    week = write_bulk_zip(weekly, 200, seed=6, massage_share=0.2, first="20261116", cutoff="20261122",
+                          first_serial=70_000_000)
+    result = knead(tmp_path, "import", "nppes", str(weekly))
+    assert result.exit_code == 0, result.output
+    assert "(a weekly file)" in result.output and f"{len(week.massage)} new" in result.output
+    assert set(found(tmp_path)) == {f"nppes:{npi}" for npi in (*truth.massage, *week.massage)}
+
+
+def test_a_monthly_file_marks_therapists_it_no_longer_holds_stale(tmp_path, monthly):
+    path, truth = monthly
+    assert knead(tmp_path, "import", "nppes", str(path)).exit_code == 0
+    smaller = tmp_path / "npidata_pfile_20050523-20261206.csv"
+    with zipfile.ZipFile(path) as zf, zf.open(truth.member) as src:
+        lines = src.read().decode().split("\n")
+    dropped = lines[1:]
+    kept_lines = [lines[0]] + [line for line in dropped if sorted(truth.massage)[0] not in line]
+    smaller.write_text("\n".join(kept_lines), encoding="utf-8")
+    result = knead(tmp_path, "import", "nppes", str(smaller))
+    assert result.exit_code == 0, result.output
+    assert "1 gone" in result.output
+    assert f"nppes:{sorted(truth.massage)[0]}" not in found(tmp_path)
+
+
+def test_locate_is_the_geocode_pipelines_rule(tmp_path):
+    table = ziptable.load(tmp_path)
+    hartford = locate(table, "06103", "CT", "Hartford")
+    assert hartford.zip == "06103" and hartford.lat is not None and hartford.counts == ()
+    elsewhere = locate(table, "06103", "NY", "Albany")  # a CT ZIP on a NY address
+    assert elsewhere.zip is None and elsewhere.counts == ("field/zip/invalid", "geocode/city_centroid")
+    assert locate(table, None, None, None).counts == ("geocode/missing",)
