@@ -22,11 +22,16 @@ def render() -> str:
         "# knead command reference\n",
         "Generated from `--help` by `tests/test_cli_reference.py`; a test fails when it drifts.\n",
     ]
-    for name in [None, *sorted(cli.commands)]:
-        args = ["--help"] if name is None else [name, "--help"]
-        result = runner.invoke(cli, args, prog_name="knead", terminal_width=88)
+    paths: list[list[str]] = [[]]
+    for name in sorted(cli.commands):
+        paths.append([name])
+        command = cli.commands[name]
+        if isinstance(command, click.Group):  # its commands too (`knead import nppes`)
+            paths += [[name, sub] for sub in sorted(command.commands)]
+    for path in paths:
+        result = runner.invoke(cli, [*path, "--help"], prog_name="knead", terminal_width=88)
         assert result.exit_code == 0, result.output
-        parts.append(f"## `knead{' ' + name if name else ''}`\n\n```text\n{result.output.rstrip()}\n```\n")
+        parts.append(f"## `{' '.join(['knead', *path])}`\n\n```text\n{result.output.rstrip()}\n```\n")
     return "\n".join(parts)
 
 
