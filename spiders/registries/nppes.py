@@ -9,14 +9,16 @@ semicolons) become one start URL each (`spiders.parse.nppes.area_query`), so
 the crawl's scope, and with it stale marking, is exactly the areas asked for.
 `knead crawl` passes those URLs as `start_urls`.
 
-The API answers at most 200 records a call and skips at most 1,000. A query
-is paged while its pages come back full; when the page at skip 1,000 is still
-full, the query is capped and is split into narrower ones: a state into its
+The API answers at most 200 records a call and skips at most 1,000. When a
+query's first page comes back full, its last reachable page (skip 1,000) is
+asked next; when that is full too, the query is capped and is split into
+narrower ones: a state into its
 ZIP-3 prefixes (from the offline ZIP table, index.geo.ziptable, plus those
 seen in the answers), a prefix into its ZIPs, a city into its ZIPs, a ZIP
 into the cities its records name, and last into individuals and
 organisations. Records are deduplicated by NPI, so the overlap between a
-capped query and its pieces yields nothing twice. A query that cannot be
+capped query and its pieces yields nothing twice. (Cities split a ZIP only
+by the names its answers showed: the API has no "every other city" query.) A query that cannot be
 split further is counted (`knead/source_capped`) and named in the log.
 
 Counted: `pages/api`; `knead/source_errors/<description>` for each `Errors`
@@ -85,17 +87,27 @@ class NppesSpider(DirectorySpider):
         for url in self.start_urls:
             yield self.page_request(url, Query(parse.area_of(url)), 0)
 
-    def page_request(self, start_url: str, query: Query, skip: int) -> scrapy.Request:
+    def page_request(self, start_url: str, query: Query, skip: int, follow: bool = False) -> scrapy.Request:
+        """One page of `query`; `follow`: ask for the next page when this one comes back full."""
         parts = urlsplit(start_url)
         params = {"version": parse.API_VERSION, "taxonomy_description": parse.TAXONOMY_DESCRIPTION,
                   **query.area, "limit": PAGE_SIZE, "skip": skip}
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params, safe="*"), ""))
-        return scrapy.Request(url, callback=self.parse_page, cb_kwargs={"start_url": start_url, "query": query, "skip": skip})
+        return scrapy.Request(url, callback=self.parse_page,
+                              cb_kwargs={"start_url": start_url, "query": query, "skip": skip, "follow": follow})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         return iter(())
 
-    def parse_page(self, response: Response, start_url: str, query: Query, skip: int) -> Iterator[Any]:
+    def parse_page(self, response: Response, start_url: str, query: Query, skip: int, follow: bool = False) -> Iterator[Any]:
+        """Listings of one page, then what to ask next.
+
+        A full first page may hide a capped query: the last page the API
+        serves (skip 1,000) is asked next. Full too: the query is capped and
+        is split at once (two pages spent instead of six). Not full: the
+        pages between are asked, all at once when the last one held records,
+        else one after another until one is not full.
+        """
         answer = self.parsed(response, "api", lambda r: parse.api_answer(json.loads(r.text)))
         if answer is None:
             return
@@ -106,20 +118,28 @@ class NppesSpider(DirectorySpider):
             self.logger.warning("the registry answered an error for %s: %s", response.url, description)
         for result in answer.results:
             yield from self.listing(result, query)
-        if len(answer.results) < PAGE_SIZE:
-            return
-        if skip + PAGE_SIZE <= MAX_SKIP:
-            yield self.page_request(start_url, query, skip + PAGE_SIZE)
-            return
-        pieces = self.split(query)
-        if not pieces:
-            self.count("knead/source_capped")
-            self.logger.warning("%s answers more than %d records and cannot be split further: some are unreachable",
-                                response.url, PAGE_SIZE + MAX_SKIP)
-            return
-        self.count("nppes/split_queries")
-        for area in pieces:
-            yield self.page_request(start_url, Query(area), 0)
+        full = len(answer.results) >= PAGE_SIZE
+        middle = range(PAGE_SIZE, MAX_SKIP, PAGE_SIZE)
+        if skip == 0:
+            if full:
+                yield self.page_request(start_url, query, MAX_SKIP)
+        elif skip == MAX_SKIP:
+            pieces = self.split(query) if full else []
+            if full and not pieces:
+                self.count("knead/source_capped")
+                self.logger.warning("%s answers more than %d records and cannot be split further: some are "
+                                    "unreachable", response.url, PAGE_SIZE + MAX_SKIP)
+            if pieces:
+                self.count("nppes/split_queries")
+                for area in pieces:
+                    yield self.page_request(start_url, Query(area), 0)
+            elif answer.results:
+                for page in middle:
+                    yield self.page_request(start_url, query, page)
+            else:
+                yield self.page_request(start_url, query, middle[0], follow=True)
+        elif follow and full and skip + PAGE_SIZE < MAX_SKIP:
+            yield self.page_request(start_url, query, skip + PAGE_SIZE, follow=True)
 
     def listing(self, result: dict[str, Any], query: Query) -> Iterator[TherapistListing]:
         mapped = parse.api_record(result)
