@@ -159,12 +159,15 @@ def test_a_weekly_file_adds_and_deactivates_without_marking_the_rest_stale(tmp_p
     path, truth = monthly
     assert knead(tmp_path, "import", "nppes", str(path)).exit_code == 0
     weekly = tmp_path / "NPPES_Data_Dissemination_111626_112226_Weekly_V2.zip"
+    leaving = sorted(truth.massage)[-2:]
     week = write_bulk_zip(weekly, 200, seed=6, massage_share=0.2, first="20261116", cutoff="20261122",
-                          first_serial=70_000_000)
+                          first_serial=70_000_000, deactivate=leaving)
     result = knead(tmp_path, "import", "nppes", str(weekly))
     assert result.exit_code == 0, result.output
     assert "(a weekly file)" in result.output and f"{len(week.massage)} new" in result.output
-    assert set(found(tmp_path)) == {f"nppes:{npi}" for npi in (*truth.massage, *week.massage)}
+    assert "deactivated NPIs knead lists: 2 " in result.output and ", 2 gone" in result.output
+    staying = set(truth.massage) - set(leaving)
+    assert set(found(tmp_path)) == {f"nppes:{npi}" for npi in (*staying, *week.massage)}
 
 
 def test_a_monthly_file_marks_therapists_it_no_longer_holds_stale(tmp_path, monthly):

@@ -22,7 +22,9 @@ The caller then publishes it with `index.records.publish.publish_crawl`
   a massage taxonomy slot; then normalised as the crawl pipelines would
   (spiders.bulk.normalise).
 - A file that turns out damaged while read (BulkFileError), or an interrupt,
-  ends the crawl `failed` / `interrupted`: nothing is published.
+  ends the crawl `failed`: nothing is published, and nothing to resume (the
+  API crawl's `--resume` looks for its source's `interrupted` crawls): run
+  the import again.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import Any
 
 from index.geo import ziptable
 from index.records.datadir import DataDir
-from index.records.store import FINISHED, INTERRUPTED, LIMITED, RecordStore, utc_now
+from index.records.store import FINISHED, LIMITED, RecordStore, utc_now
 from spiders.bulk import layout
 from spiders.bulk.normalise import normalise
 from spiders.bulk.nppes import DEACTIVATIONS, MONTHLY, BulkFile, BulkFileError, open_bulk
@@ -106,7 +108,7 @@ def import_bulk(path: str | Path, data_dir: DataDir, *, states: Collection[str] 
                 _read_rows(bulk, wanted, published, store, data_dir, report)
             status = FINISHED if bulk.kind == MONTHLY else LIMITED
         except KeyboardInterrupt:
-            status = INTERRUPTED
+            report.fields["import/interrupted"] += 1  # `failed`, not `interrupted`: `knead crawl --resume` must not pick it
             raise
         finally:
             report.seconds = time.monotonic() - started
@@ -137,7 +139,8 @@ def _read_rows(bulk: BulkFile, wanted: frozenset[str], published: set[str], stor
     scraped_at = utc_now()
     for row in bulk.rows():
         npi = row[col["NPI"]].strip()
-        if registry.is_deactivated(row[col["NPI Deactivation Date"]], row[col["NPI Reactivation Date"]]):
+        deactivated_on = row[col["NPI Deactivation Date"]]
+        if deactivated_on.strip() and registry.is_deactivated(deactivated_on, row[col["NPI Reactivation Date"]]):
             report.skipped[DEACTIVATED] += 1
             if registry.listing_id(npi) in published:
                 report.gone.append(registry.listing_id(npi))

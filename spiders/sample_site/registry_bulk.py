@@ -176,8 +176,11 @@ def _kinds(rng: random.Random, rows: int, massage_share: float, deactivated_shar
 
 def write_bulk_zip(path: str | Path, rows: int, *, seed: int = 17, massage_share: float = 0.03,
                    deactivated_share: float = 0.035, first: str = FIRST_DATE, cutoff: str = CUTOFF,
-                   first_serial: int = 50_000_000, states: tuple[str, ...] = STATES) -> BulkTruth:
-    """Write a bulk zip of `rows` rows (a weekly one when `first` is not 20050523); returns its truth."""
+                   first_serial: int = 50_000_000, states: tuple[str, ...] = STATES,
+                   deactivate: Iterable[str] = ()) -> BulkTruth:
+    """Write a bulk zip of `rows` rows (a weekly one when `first` is not 20050523); returns its truth.
+
+    `deactivate`: NPIs (of an earlier file) that this one lists as deactivated, after its other rows."""
     member = f"npidata_pfile_{first}-{cutoff}.csv"
     truth = BulkTruth(member)
     header = ",".join(f'"{c}"' for c in COLUMNS) + "\n"
@@ -202,6 +205,12 @@ def write_bulk_zip(path: str | Path, rows: int, *, seed: int = 17, massage_share
                         truth.organisations.add(row[0])
                     elif kind == "massage-two":
                         truth.two_licences.add(row[0])
+            for npi in deactivate:
+                row = maker.empty.copy()
+                row[0], row[_INDEX["NPI Deactivation Date"]] = npi, "11/20/2026"
+                writer.writerow(row)
+                truth.rows += 1
+                truth.deactivated.append(npi)
     return truth
 
 
