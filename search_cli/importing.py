@@ -54,7 +54,7 @@ def nppes(data_dir: DataDir, file, states, accept_drop, stale_days, no_index):
     from index.records.lock import CrawlLock, CrawlRunning
     from index.records.store import StoreDamaged
     from spiders.bulk.importer import import_bulk
-    from spiders.bulk.nppes import BulkFileError
+    from spiders.bulk.nppes import MONTHLY, BulkFileError
 
     with ExitStack() as stack:
         try:
@@ -69,6 +69,11 @@ def nppes(data_dir: DataDir, file, states, accept_drop, stale_days, no_index):
         except StoreDamaged as exc:
             raise click.ClickException(str(exc)) from None
         wrapped.echo(summary_lines(report))
+        if report.kind != MONTHLY and not report.kept and not report.gone:
+            # A week with no massage therapist in it, or a report naming none knead lists, is no news:
+            # the gate would hold it as a crawl that found nothing.
+            wrapped.echo("Nothing to publish: the file changes no listing; the index was left as it was.")
+            return
         _publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days, rebuild=not no_index)
 
 

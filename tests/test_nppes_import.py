@@ -192,3 +192,19 @@ def test_locate_is_the_geocode_pipelines_rule(tmp_path):
     elsewhere = locate(table, "06103", "NY", "Albany")  # a CT ZIP on a NY address
     assert elsewhere.zip is None and elsewhere.counts == ("field/zip/invalid", "geocode/city_centroid")
     assert locate(table, None, None, None).counts == ("geocode/missing",)
+
+
+def test_a_report_naming_no_listing_publishes_nothing_and_rollback_undoes_deactivations(tmp_path, monthly):
+    path, truth = monthly
+    report = tmp_path / "NPPES_Deactivated_NPI_Report_111026_V2.zip"
+    write_deactivation_report(report, truth.deactivated[:5])
+    empty = knead(tmp_path, "import", "nppes", str(report))
+    assert empty.exit_code == 0 and "Nothing to publish: the file changes no listing" in empty.output
+    assert knead(tmp_path, "import", "nppes", str(path)).exit_code == 0
+    gone = sorted(truth.massage)[:2]
+    write_deactivation_report(report, gone)
+    assert ", 2 gone" in knead(tmp_path, "import", "nppes", str(report)).output
+    assert len(found(tmp_path)) == len(truth.massage) - 2
+    back = knead(tmp_path, "rollback")
+    assert back.exit_code == 0, back.output
+    assert set(found(tmp_path)) == {f"nppes:{npi}" for npi in truth.massage}
