@@ -100,7 +100,7 @@ def organisation_name(text: Any) -> str | None:
             words.append(word.lower())
         else:
             # nameparser drops punctuation around a word ("SPA,"): case the core, keep the rest.
-            head, core, tail = re.fullmatch(r"(\W*)(.*?)('S|\W*)", word, re.I).groups()  # type: ignore[union-attr]
+            head, core, tail = re.fullmatch(r"(\W*)(.*?)('S|\W*)", word, re.IGNORECASE).groups()  # type: ignore[union-attr]
             tail = tail.lower()  # a possessive: "MCDONALD'S" -> "McDonald's"
             words.append(head + (_capitalise(HumanName(last=core)) or core) + tail)
     return " ".join(words)
