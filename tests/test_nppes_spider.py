@@ -212,3 +212,27 @@ def test_scrapy_crawl_nppes_with_spider_arguments(tmp_path):
     status = json.loads(run_knead("status", "--format", "json", data_dir=tmp_path).stdout)
     assert status["sources"][0]["latest"]["scope"] == (
         "nppes 127.0.0.1/api/?version=2.1&taxonomy_description=Massage+Therapist&state=RI")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["nppes"], 'Error: `knead crawl nppes` needs an area: --state CT, --zip 06103 or --city "Hartford, CT".'),
+    (["--state", "CT"], "Error: --state, --zip, --city and --api-url are for `knead crawl nppes`"),
+    (["amta", "--start-url", "http://127.0.0.1:9/", "--zip", "06103"], "are for `knead crawl nppes`"),
+    (["nppes", "--state", "CT", "--start-url", "http://127.0.0.1:9/"],
+     "Error: `knead crawl nppes` takes areas (--state, --zip, --city), not --start-url."),
+    (["nppes", "--state", "Conecticut"], "'Conecticut' is not a US state; did you mean 'Connecticut'?"),
+    (["nppes", "--city", "Hartfrod, CT"], "No US city named 'Hartfrod, CT'. Did you mean 'Hartford, CT'?"),
+    (["nppes", "--city", "Hartford"], "'Hartford' is not \"NAME, ST\" (for example \"Hartford, CT\")."),
+    (["nppes", "--zip", "0610"], "'0610' is not a 5-digit ZIP code (for example 06103)."),
+    (["nppes", "--zip", "00000"], "ZIP code '00000' does not exist."),
+    (["nppes", "--state", "CT", "--api-url", "file:///etc/passwd"], "'file:///etc/passwd' is not an http(s) URL"),
+])
+def test_area_options_are_checked_before_anything_is_fetched(tmp_path, args, message):
+    from click.testing import CliRunner
+
+    from search_cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "crawl", *args])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "records.sqlite3").exists()
