@@ -131,24 +131,19 @@ class _ImportCounts:
     """The live line: share of the file read, rows read and kept, rows per second (read from the
     import's own counters each time rich redraws, so the import loop does nothing for it)."""
 
-    def __init__(self, bulk, report):
-        self.bulk, self.report = bulk, report
+    def __init__(self, bulk, report, started: float):
+        self.bulk, self.report, self.started = bulk, report, started
 
     def __rich__(self):
+        import time
+
         from rich.text import Text
 
         counts, report = self.bulk.counts, self.report
         share = f"{counts.bytes / self.bulk.size:.0%} of the file, " if self.bulk.size else ""
-        elapsed = self.elapsed()
+        elapsed = time.monotonic() - self.started
         rate = f", {counts.rows / elapsed:,.0f} rows/s" if elapsed >= 1 else ""
         return Text(f"{share}{counts.rows:,} rows read, {report.kept:,} kept{rate}")
-
-    def elapsed(self) -> float:
-        import time
-
-        return time.monotonic() - self.started
-
-    started = 0.0
 
 
 @contextmanager
@@ -164,8 +159,6 @@ def _progress():
 
     with Live("reading the file", console=Console(stderr=True), transient=True, refresh_per_second=4) as live:
         def watch(bulk, report):
-            line = _ImportCounts(bulk, report)
-            line.started = time.monotonic()
-            live.update(line)
+            live.update(_ImportCounts(bulk, report, time.monotonic()))
 
         yield watch

@@ -179,13 +179,13 @@ def open_bulk(path: str | Path) -> Iterator[BulkFile]:
     path = Path(path)
     with ExitStack() as stack:
         try:
-            handle = stack.enter_context(path.open("rb"))
+            handle = stack.enter_context(path.open("rb", buffering=_BUFFER))
         except OSError as exc:
             raise BulkFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
         if handle.read(2) != b"PK":
             handle.seek(0)
             bulk = BulkFile(path, _kind_of(path.name), path.name, path.stat().st_size)
-            bulk.stream = io.BufferedReader(handle, _BUFFER) if not isinstance(handle, io.BufferedReader) else handle
+            bulk.stream = handle
             _read_header(bulk)
             yield bulk
             return
