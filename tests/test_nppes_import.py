@@ -119,11 +119,14 @@ def test_a_zip_damaged_inside_its_data_ends_the_import_unpublished(tmp_path):
     data[middle:middle + 64] = bytes(64)  # the central directory is intact; the deflate stream is not
     bad = tmp_path / "bad.zip"
     bad.write_bytes(bytes(data))
+    assert knead(tmp_path / "data", "import", "nppes", str(good)).exit_code == 0
     result = knead(tmp_path / "data", "import", "nppes", str(bad))
-    assert result.exit_code == 1
-    assert "ends early or is damaged" in result.output and "Nothing was published." in result.output
-    status = knead(tmp_path / "data", "search", "--source", "nppes")
-    assert status.exit_code != 0 or "nppes:" not in status.output
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "ends early or is damaged after" in result.output and "Nothing was published." in result.output
+    assert set(found(tmp_path / "data")) == {f"nppes:{npi}" for npi in truth.massage}
+    status = json.loads(knead(tmp_path / "data", "status", "--format", "json").output)
+    (nppes,) = [s for s in status["sources"] if s["source"] == "nppes"]
+    assert nppes["latest"]["status"] == "failed" and nppes["listings"] == len(truth.massage)
 
 
 def test_a_file_of_another_layout_names_the_missing_columns(tmp_path):
