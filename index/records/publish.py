@@ -94,12 +94,16 @@ def publish_crawl(data_dir: DataDir, crawl_id: int, *, pages: int, failed: int, 
         status = row["status"]
         if status not in (FINISHED, LIMITED):
             raise CrawlNotFinished(crawl_id, status)
-        complete = status == FINISHED
+        finished = status == FINISHED
+        # Only a crawl that saw every page may say what is gone: a listing behind a
+        # page that failed (or a registry query answered with an error) is unknown,
+        # not gone, so a crawl with failures publishes what it found and marks nothing stale.
+        complete = finished and not failed
         found, rates = gate.field_rates(store.staged_listings(crawl_id))
         previous = store.last_crawl(row["source"], (PUBLISHED,), scope=row["scope"])
         reasons = gate.check(
             found=found, rates=rates, pages=pages, failed=failed, gone=len(gone),
-            previous=previous["counts"] if previous and complete else None,
+            previous=previous["counts"] if previous and finished else None,
             policy=gate.GatePolicy(accept_drop=accept_drop),
         )
         if reasons:
