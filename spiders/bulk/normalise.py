@@ -12,14 +12,13 @@ goes into `counts` under the pipelines' own stats keys.
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from typing import Any
 
 from index.geo.ziptable import ZipTable
 from index.model.listing import TherapistListing
 from index.model.states import STATES
-from index.model.text import MAX_LIST_ITEMS, MAX_TEXT, display_text, limit_for
+from spiders.pipelines.clean import clean_value
 from spiders.pipelines.fields import parse_credentials, parse_gender
 from spiders.pipelines.geocode import locate
 from spiders.pipelines.phone import to_e164
@@ -54,24 +53,7 @@ def normalise(values: dict[str, Any], table: ZipTable, counts: Counter, scraped_
 
 
 def _clean(name: str, value: Any, counts: Counter) -> Any:
-    if isinstance(value, str):
-        return _bounded(name, display_text(value, sys.maxsize), limit_for(name), counts)
-    if isinstance(value, list):
-        cleaned: list[Any] = []
-        for item in value[:MAX_LIST_ITEMS]:
-            if isinstance(item, dict):  # a licence: each of its strings
-                item = {k: _bounded(name, display_text(v, sys.maxsize), MAX_TEXT, counts) for k, v in item.items()}
-                item = {k: v for k, v in item.items() if v}
-            else:
-                item = _bounded(name, display_text(item, sys.maxsize), MAX_TEXT, counts)
-            if item and item not in cleaned:
-                cleaned.append(item)
-        return cleaned
+    value, cuts = clean_value(name, value)
+    if cuts:
+        counts[f"field/{name}/truncated"] += cuts
     return value
-
-
-def _bounded(name: str, text: str | None, limit: int, counts: Counter) -> str | None:
-    if text is not None and len(text) > limit:
-        counts[f"field/{name}/truncated"] += 1
-        text = text[:limit].rstrip() or None
-    return text
