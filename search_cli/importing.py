@@ -29,13 +29,16 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option("--state", "states", multiple=True, type=StateType(),
               help="Import only therapists practising in this state; repeat for several (default: every state).")
+@click.option("--weekly/--monthly", "weekly", default=None,
+              help="Say which a data file whose name does not (a renamed CSV) is: one week's changes, or the "
+                   "whole registry (taken when neither is given). CMS's own names say it.")
 @click.option("--accept-drop", is_flag=True,
               help="Publish even if the import found under 80% of the listings of the last one of these states.")
 @click.option("--stale-days", type=click.FloatRange(min=0), default=90, show_default=True,
               help="Drop listings that monthly imports have not found for this many days.")
 @click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
 @click.pass_obj
-def nppes(data_dir: DataDir, file, states, accept_drop, stale_days, no_index):
+def nppes(data_dir: DataDir, file, states, weekly, accept_drop, stale_days, no_index):
     """Import the NPI registry's (NPPES) bulk FILE: massage therapists, their licences and practice address.
 
     \b
@@ -49,12 +52,14 @@ def nppes(data_dir: DataDir, file, states, accept_drop, stale_days, no_index):
     massage code 225700000X become listings `nppes:<NPI>`, with every
     licence of a massage slot. A monthly import marks the listings of the same
     states it no longer holds as stale; deactivated NPIs are marked stale in
-    every case.
+    every case. A row older than the listing knead holds (by its Last Update
+    Date) never overwrites it; an NPI listed twice counts once, by its latest
+    row; a monthly file older than one already imported marks nothing stale.
     """
     from index.records.lock import CrawlLock, CrawlRunning
     from index.records.store import StoreDamaged
     from spiders.bulk.importer import import_bulk
-    from spiders.bulk.nppes import MONTHLY, BulkFileError
+    from spiders.bulk.nppes import MONTHLY, WEEKLY, BulkFileError, KindConflict
 
     with ExitStack() as stack:
         try:
@@ -63,7 +68,10 @@ def nppes(data_dir: DataDir, file, states, accept_drop, stale_days, no_index):
             raise click.ClickException(f"{exc} Wait for it to finish, or stop it first.") from None
         try:
             with _progress() as watch:
-                report = import_bulk(file, data_dir, states=states, watch=watch)
+                kind = None if weekly is None else WEEKLY if weekly else MONTHLY
+                report = import_bulk(file, data_dir, states=states, kind=kind, watch=watch)
+        except KindConflict as exc:
+            raise click.BadParameter(str(exc), param_hint="'--weekly' / '--monthly'") from None
         except BulkFileError as exc:
             raise click.ClickException(f"{exc} Nothing was published.") from None
         except StoreDamaged as exc:
@@ -79,11 +87,17 @@ def nppes(data_dir: DataDir, file, states, accept_drop, stale_days, no_index):
 
 def summary_lines(report) -> list[str]:
     """The import summary: rows read, kept, skipped by reason, rate."""
-    from spiders.bulk.nppes import DEACTIVATIONS
+    from spiders.bulk.nppes import DEACTIVATIONS, cutoff_of
 
     kind = "the deactivation report" if report.kind == DEACTIVATIONS else f"a {report.kind} file"
     lines = [f"Import of {report.member} ({kind}) finished in {report.seconds:.1f} s: "
              f"{report.rows:,} rows read, {report.rows_per_second:,.0f} rows/s"]
+    if report.kind_reason:
+        lines.append(f"  {report.kind_reason}")
+    if report.newer_imported:
+        ends, newer = (f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in (cutoff_of(report.member), report.newer_imported))
+        lines.append(f"  older than the store: its data ends {ends}, a file already imported ends {newer}; "
+                     "it is read as an update, so nothing is marked stale for being absent from it")
     if report.kind != DEACTIVATIONS:
         stored = report.stored
         lines.append(f"  listings kept:   {report.kept:,} ({stored.get('new', 0):,} new, "

@@ -242,6 +242,11 @@ class RecordStore:
         row = self._db.execute("SELECT digest FROM listings WHERE id = ?", (listing["id"],)).fetchone()
         return "new" if row is None else "unchanged" if row[0] == new_digest else "changed"
 
+    def unstage(self, listing_id: str, crawl_id: int) -> None:
+        """Take back what a crawl staged for `listing_id` (a bulk file's later, newer row said otherwise)."""
+        self._db.execute("DELETE FROM staged WHERE crawl_id = ? AND id = ?", (crawl_id, listing_id))
+        self._wrote()
+
     def staged_ids(self, crawl_id: int) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT id FROM staged WHERE crawl_id = ?", (crawl_id,))}
 

@@ -8,8 +8,10 @@ is read past the header:
   of the zip through a buffered reader: never unpacked to disk, never held in
   memory. `<start>` 20050523 (when enumeration began) makes it the monthly
   full file; any other week makes it a weekly incremental file. The CSV
-  itself, given bare, is read the same way (a name without the dates counts
-  as a monthly file);
+  itself, given bare, is read the same way. A name without the dates does
+  not say which it is: the caller's `kind` decides, else it is taken as a
+  monthly file, and `BulkFile.kind_reason` says so (a `kind` the name
+  contradicts raises `KindConflict`);
 - the deactivation report (`NPPES_Deactivated_NPI_Report_*.zip` holding an
   `.xlsx`, or the `.xlsx`): its `NPI` / `NPPES Deactivation Date` rows, read
   with openpyxl in read-only mode (the workbook is a few MB).
@@ -60,6 +62,10 @@ class BulkFileError(Exception):
     """The file is not a complete NPPES bulk file of a known layout (the message says which and why)."""
 
 
+class KindConflict(BulkFileError):
+    """The kind asked for (monthly, weekly) is not what the file's name says it is."""
+
+
 @dataclass
 class ReadCounts:
     rows: int = 0  # data rows read
@@ -74,6 +80,8 @@ class BulkFile:
     kind: str  # MONTHLY, WEEKLY or DEACTIVATIONS
     member: str  # the CSV or workbook read (the file's own name when given bare)
     size: int | None  # uncompressed bytes to read, when known
+    cutoff: str | None = None  # YYYYMMDD the data ends on, from the member name (None when it has no dates)
+    kind_reason: str | None = None  # why `kind` when the name does not say it (the summary shows it)
     columns: list[str] = field(default_factory=list)
     counts: ReadCounts = field(default_factory=ReadCounts)
     stream: IO[bytes] | None = field(default=None, repr=False)  # the data CSV, buffered
@@ -168,14 +176,35 @@ def _records(stream: IO[bytes], counts: ReadCounts) -> Iterator[bytes]:
         yield b"".join(pending)  # an unclosed quote at the end: the parse will count it malformed
 
 
-def _kind_of(member: str) -> str:
+def cutoff_of(member: str) -> str | None:
+    """The YYYYMMDD a data file's rows end on, from its member name (None when the name has no dates)."""
     match = _DATA_MEMBER.search(member)
-    return WEEKLY if match and match[1] != FIRST_ENUMERATION else MONTHLY
+    return match[2] if match else None
+
+
+def _data_file(path: Path, member: str, size: int | None, asked: str | None) -> BulkFile:
+    """The BulkFile for a data CSV named `member`: its kind from the name's dates, else `asked`, else monthly."""
+    match = _DATA_MEMBER.search(member)
+    if match is None:
+        kind = asked or MONTHLY
+        reason = (f"taken as a {kind} file, as --{asked} says" if asked else
+                  f"taken as a monthly file (the whole registry): its name {Path(member).name} does not say "
+                  "monthly or weekly, as CMS's npidata_pfile_<start>-<end>.csv does; "
+                  "pass --weekly if it holds one week's changes")
+        return BulkFile(path, kind, member, size, kind_reason=reason)
+    kind = MONTHLY if match[1] == FIRST_ENUMERATION else WEEKLY
+    if asked and asked != kind:
+        raise KindConflict(f"{path}: its data file {Path(member).name} is a {kind} file "
+                           f"({'it starts on ' + FIRST_ENUMERATION if kind == MONTHLY else 'it spans one week'}), "
+                           f"not a {asked} one; leave out --{asked}.")
+    return BulkFile(path, kind, member, size, cutoff=match[2])
 
 
 @contextmanager
-def open_bulk(path: str | Path) -> Iterator[BulkFile]:
-    """Open `path` as one of the bulk files (see the module docstring); raises BulkFileError."""
+def open_bulk(path: str | Path, kind: str | None = None) -> Iterator[BulkFile]:
+    """Open `path` as one of the bulk files (see the module docstring); raises BulkFileError.
+
+    `kind` (MONTHLY or WEEKLY): what the user says a data file is, for a name that does not say."""
     path = Path(path)
     with ExitStack() as stack:
         try:
@@ -184,7 +213,7 @@ def open_bulk(path: str | Path) -> Iterator[BulkFile]:
             raise BulkFileError(f"Cannot read {path}: {exc.strerror or exc}.") from None
         if handle.read(2) != b"PK":
             handle.seek(0)
-            bulk = BulkFile(path, _kind_of(path.name), path.name, path.stat().st_size)
+            bulk = _data_file(path, path.name, path.stat().st_size, kind)
             bulk.stream = handle
             _read_header(bulk)
             yield bulk
@@ -196,17 +225,19 @@ def open_bulk(path: str | Path) -> Iterator[BulkFile]:
             raise BulkFileError(f"{path} is not a complete zip archive ({_reason(exc)}): it is probably "
                                 "truncated; download it again.") from None
         names = archive.namelist()
+        data = [n for n in names if _DATA_MEMBER.search(n)]
+        reports = [n for n in names if n.lower().endswith(".xlsx")]
+        if kind and ("[Content_Types].xml" in names or (reports and not data)):
+            raise KindConflict(f"{path} is the deactivation report, not a {kind} data file; leave out --{kind}.")
         if "[Content_Types].xml" in names:  # the .xlsx itself (a workbook is a zip)
             bulk = BulkFile(path, DEACTIVATIONS, path.name, None)
             handle.seek(0)
             bulk.workbook = handle
             yield bulk
             return
-        data = [n for n in names if _DATA_MEMBER.search(n)]
-        reports = [n for n in names if n.lower().endswith(".xlsx")]
         if data:
             info = archive.getinfo(data[0])
-            bulk = BulkFile(path, _kind_of(info.filename), info.filename, info.file_size)
+            bulk = _data_file(path, info.filename, info.file_size, kind)
             try:
                 bulk.stream = io.BufferedReader(stack.enter_context(archive.open(info)), _BUFFER)
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
