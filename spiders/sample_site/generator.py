@@ -146,6 +146,11 @@ class SampleDirectory:
         """The therapist index for a slug, or None."""
         return self._slug_index.get(slug)
 
+    def name_parts(self, i: int) -> tuple[str, str]:
+        """(first name, last name) of therapist `i`, as their pages write them."""
+        first, last = self._names[i]
+        return W.FIRST_NAMES[first], W.LAST_NAMES[last]
+
     def _build_profile(self, i: int) -> tuple[dict[str, Any], dict[str, Any]]:
         city, state = self.cities[self._city[i]]
         first, last = self._names[i]

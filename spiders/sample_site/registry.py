@@ -74,6 +74,26 @@ def _zips(state: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["zip_code"])
 
 
+def address(purpose: str, line1: str, line2: str, city: str, state: str, postal_code: str, phone: str) -> dict[str, Any]:
+    """One of a record's addresses ("LOCATION" or "MAILING"), as the API writes it."""
+    return {
+        "country_code": "US", "country_name": "United States", "address_purpose": purpose, "address_type": "DOM",
+        "address_1": line1, "address_2": line2, "city": city.upper(), "state": state,
+        "postal_code": postal_code, "telephone_number": phone,
+    }
+
+
+def record(npi: str, organisation: bool, basic: dict[str, Any], taxonomies: list[dict[str, Any]],
+           addresses: list[dict[str, Any]]) -> dict[str, Any]:
+    """One API result from its parts (the bundled sample builds its people's records with this too)."""
+    return {
+        "created_epoch": "1262304000000", "enumeration_type": "NPI-2" if organisation else "NPI-1",
+        "last_updated_epoch": "1715731200000", "number": npi,
+        "addresses": addresses, "practiceLocations": [], "basic": basic, "taxonomies": taxonomies,
+        "identifiers": [], "endpoints": [], "other_names": [],
+    }
+
+
 def _address(rng: random.Random, purpose: str, zip_row: dict[str, Any], phone: str) -> dict[str, Any]:
     zip_code = zip_row["zip_code"] + (f"{rng.randrange(10000):04d}" if rng.random() < 0.5 else "")
     if purpose == "MAILING":
@@ -81,11 +101,7 @@ def _address(rng: random.Random, purpose: str, zip_row: dict[str, Any], phone: s
     else:
         line1 = f"{rng.randrange(1, 2000)} {rng.choice(STREETS)}"
         line2 = f"SUITE {rng.randrange(1, 400)}" if rng.random() < 0.4 else ""
-    return {
-        "country_code": "US", "country_name": "United States", "address_purpose": purpose, "address_type": "DOM",
-        "address_1": line1, "address_2": line2, "city": zip_row["city"].upper(), "state": zip_row["state"],
-        "postal_code": zip_code, "telephone_number": phone,
-    }
+    return address(purpose, line1, line2, zip_row["city"], zip_row["state"], zip_code, phone)
 
 
 def _record(rng: random.Random, serial: int, state: str, zip_row: dict[str, Any]) -> dict[str, Any]:
@@ -121,13 +137,8 @@ def _record(rng: random.Random, serial: int, state: str, zip_row: dict[str, Any]
         # A student of massage: found by the description, but no massage taxonomy of their own.
         taxonomies = [{"code": "390200000X", "taxonomy_group": "", "state": state, "license": "", "primary": True,
                        "desc": "Student in an Organized Health Care Education/Training Program - Massage Therapist"}]
-    return {
-        "created_epoch": "1262304000000", "enumeration_type": "NPI-2" if organisation else "NPI-1",
-        "last_updated_epoch": "1715731200000", "number": npi,
-        "addresses": [_address(rng, "LOCATION", zip_row, phone), _address(rng, "MAILING", zip_row, phone)],
-        "practiceLocations": [], "basic": basic, "taxonomies": taxonomies,
-        "identifiers": [], "endpoints": [], "other_names": [],
-    }
+    addresses = [_address(rng, "LOCATION", zip_row, phone), _address(rng, "MAILING", zip_row, phone)]
+    return record(npi, organisation, basic, taxonomies, addresses)
 
 
 def generate_registry(counts: Mapping[str, int], seed: int = 11,

@@ -229,3 +229,72 @@ def write_deactivation_report(path: str | Path, npis: Iterable[str], *, date: st
     stamp = date[6:] + date[:2] + date[3:5]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(f"NPPES Deactivated NPI Report {stamp}.xlsx", buffer.getvalue())
+
+
+def _us_date(iso: str) -> str:
+    """'2024-05-15' -> '05/15/2024', as the bulk file writes dates."""
+    year, month, day = iso.split("-")
+    return f"{month}/{day}/{year}"
+
+
+def record_row(record: dict) -> list[str]:
+    """One API-shaped registry record (spiders.sample_site.registry) as a full-width bulk row."""
+    row = [""] * len(COLUMNS)
+    basic = record["basic"]
+    row[0] = record["number"]
+    if basic.get("status") == "D":  # the file keeps nothing of a deactivated NPI but the number and date
+        row[_INDEX["NPI Deactivation Date"]] = _us_date(basic.get("deactivation_date") or basic["last_updated"])
+        return row
+    organisation = record["enumeration_type"] == "NPI-2"
+    row[1] = "2" if organisation else "1"
+    values = {"Provider Enumeration Date": _us_date(basic["enumeration_date"]),
+              "Last Update Date": _us_date(basic["last_updated"])}
+    if organisation:
+        values.update({
+            "Provider Organization Name (Legal Business Name)": basic["organization_name"],
+            "Is Organization Subpart": "N",
+            "Authorized Official First Name": basic.get("authorized_official_first_name", ""),
+            "Authorized Official Last Name": basic.get("authorized_official_last_name", ""),
+        })
+    else:
+        values.update({
+            "Provider Last Name (Legal Name)": basic["last_name"], "Provider First Name": basic["first_name"],
+            "Provider Middle Name": basic.get("middle_name", ""), "Provider Credential Text": basic.get("credential", ""),
+            "Provider Sex Code": basic.get("gender", ""), "Is Sole Proprietor": "Y",
+        })
+    places = {"LOCATION": "Provider {} Business Practice Location Address", "MAILING": "Provider {} Business Mailing Address"}
+    for where in record["addresses"]:
+        line = places[where["address_purpose"]]
+        other = line.replace("Provider {} ", "Provider ")
+        values.update({
+            line.format("First Line"): where["address_1"], line.format("Second Line"): where["address_2"],
+            f"{other} City Name": where["city"], f"{other} State Name": where["state"],
+            f"{other} Postal Code": where["postal_code"], f"{other} Country Code (If outside U.S.)": "US",
+            f"{other} Telephone Number": where["telephone_number"].replace("-", ""),
+        })
+    for key, value in values.items():
+        row[_INDEX[key]] = value
+    first_slot = _INDEX["Healthcare Provider Taxonomy Code_1"]
+    for n, taxonomy in enumerate(record["taxonomies"][:TAXONOMY_SLOTS]):
+        base = first_slot + n * 4
+        row[base:base + 4] = [taxonomy["code"], taxonomy.get("license", ""), taxonomy.get("state", "") if taxonomy.get("license") else "",
+                              "Y" if taxonomy.get("primary") else "N"]
+    return row
+
+
+def write_records_zip(path: str | Path, records: Iterable[dict], *, cutoff: str = CUTOFF) -> int:
+    """A monthly bulk zip (full width) holding exactly `records` (API-shaped): the bundled
+    registry sample's file. Returns the rows written."""
+    member = f"npidata_pfile_{FIRST_DATE}-{cutoff}.csv"
+    header = ",".join(f'"{c}"' for c in COLUMNS) + "\n"
+    rows = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        zf.writestr(member.replace(".csv", "_fileheader.csv"), header)
+        with zf.open(member, "w", force_zip64=True) as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+            writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            text.write(header)
+            for record in records:
+                writer.writerow(record_row(record))
+                rows += 1
+    return rows

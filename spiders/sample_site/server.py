@@ -9,8 +9,9 @@ with a Content-Length) in a background thread:
 
 Routes: `/` (home), `/find-massage-therapist/?location=&keyword=&page=`
 (results), `/famt/<slug>` (profiles), `POST /api/v1/famr/getMassageResources`
-(JSON), `/robots.txt`, `/members/...` (disallowed: login wall); anything else
-404. Paths in `fail_once` answer 503 the first time they are requested.
+(JSON), `/robots.txt`, `/members/...` (disallowed: login wall), and the other
+bundled stand-ins under their prefixes (`/nppes/api/`: the NPI registry's API;
+spiders.sample_site.bundled); anything else 404. Paths in `fail_once` answer 503 the first time they are requested.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import pages
+from .bundled import SAMPLES, BundledData, mounted
 from .generator import SampleDirectory, generate
 
 # One fixed date: the sample directory's pages never change for a given size and seed.
@@ -87,6 +89,15 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query, keep_blank_values=True)
         directory = site.directory
+        sample = mounted(path)
+        if sample is not None and sample.answer is not None:
+            # Another bundled stand-in (the registry API...), served from the same port.
+            if method == "POST":
+                self._send(405, "Use GET\n", "text/plain; charset=utf-8", headers={"Allow": "GET, HEAD"})
+                return
+            status, body_text, content_type = sample.answer(site.bundled, path, parts.query)
+            self._send(status, body_text, content_type, head_only)
+            return
         if path == API_PATH:
             if method != "POST":
                 self._send(405, "Use POST\n", "text/plain; charset=utf-8", head_only, {"Allow": "POST"})
@@ -144,6 +155,7 @@ class SampleSite:
     def __init__(self, directory: SampleDirectory | None = None, size: int = 1200, seed: int = 7,
                  host: str = "127.0.0.1", port: int = 0, fail_once: Iterable[str] = ()):
         self.directory = directory if directory is not None else generate(size, seed)
+        self.bundled = BundledData(self.directory)  # the other stand-ins' data, built when first asked for
         self.host = host
         self.port = port
         self._fail_pending = set(fail_once)
@@ -162,6 +174,10 @@ class SampleSite:
     @property
     def start_url(self) -> str:
         return f"{self.url}{pages.search_url('', '', 1)}"
+
+    def sample_urls(self) -> dict[str, list[str]]:
+        """Each bundled sample's start URLs on this server, by source (spiders.sample_site.bundled)."""
+        return {sample.source: sample.start_urls(self.url, self.bundled) for sample in SAMPLES}
 
     @property
     def requests(self) -> list[tuple[str, str]]:
