@@ -9,6 +9,7 @@ finds with that truth. The five-row example in the real layout
 
 from __future__ import annotations
 
+import csv
 import json
 import zipfile
 from pathlib import Path
@@ -211,3 +212,152 @@ def test_a_report_naming_no_listing_publishes_nothing_and_rollback_undoes_deacti
     back = knead(tmp_path, "rollback")
     assert back.exit_code == 0, back.output
     assert set(found(tmp_path)) == {f"nppes:{npi}" for npi in truth.massage}
+
+
+# -- which row wins: the store's newer data, the latest of two rows, the kind a name does not say ----------
+
+def example_rows() -> tuple[list[str], dict[str, list[str]]]:
+    """The reference example's header and its rows by NPI (16, 24 and 32 massage, 40 not, 57 deactivated)."""
+    with EXAMPLE.open(newline="", encoding="utf-8") as handle:
+        header, *rows = csv.reader(handle)
+    return header, {row[0]: row for row in rows}
+
+
+def edited(header: list[str], row: list[str], **values: str) -> list[str]:
+    """`row` with columns changed by name (`Last_Update_Date="11/20/2026"`; `_` for a space)."""
+    out = row.copy()
+    for name, value in values.items():
+        out[header.index(name.replace("_", " "))] = value
+    return out
+
+
+def deactivated(header: list[str], npi: str, on: str) -> list[str]:
+    """A deactivated NPI's row as CMS writes it: the NPI and the date, nothing else."""
+    return edited(header, [""] * len(header), NPI=npi, NPI_Deactivation_Date=on)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows([header, *rows])
+    return path
+
+
+def shown(data_dir, listing_id: str) -> dict:
+    result = knead(data_dir, "show", listing_id, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_an_older_weekly_file_never_overwrites_newer_data(tmp_path):
+    header, rows = example_rows()
+    data = tmp_path / "data"
+    monthly = write_csv(tmp_path / "npidata_pfile_20050523-20261108.csv", header, list(rows.values()))
+    assert knead(data, "import", "nppes", str(monthly)).exit_code == 0
+    newer = write_csv(tmp_path / "npidata_pfile_20261116-20261122.csv", header, [
+        edited(header, rows["9900000016"], Last_Update_Date="11/20/2026",
+               Provider_First_Line_Business_Practice_Location_Address="100 PEARL ST")])
+    result = knead(data, "import", "nppes", str(newer))
+    assert result.exit_code == 0 and "(0 new, 1 changed, 0 unchanged)" in result.output
+    # A week applied late: it predates what the store holds for 16 and 32, but is news for 24.
+    older = write_csv(tmp_path / "npidata_pfile_20260720-20260726.csv", header, [
+        edited(header, rows["9900000016"], Last_Update_Date="07/23/2026",
+               Provider_First_Line_Business_Practice_Location_Address="1 OLD RD"),
+        edited(header, rows["9900000024"], Last_Update_Date="07/23/2026",
+               Provider_First_Line_Business_Practice_Location_Address="9 NEW WAY"),
+        deactivated(header, "9900000032", "01/02/2024"),  # the store's row for 32 was updated 05/30/2024
+    ])
+    result = knead(data, "import", "nppes", str(older))
+    assert result.exit_code == 0, result.output
+    assert "listings kept:   1 (0 new, 1 changed, 0 unchanged)" in result.output
+    assert "rows skipped:    2 older than the store" in result.output
+    assert "deactivated NPIs knead lists: 0 " in result.output and ", 0 gone" in result.output
+    assert shown(data, "nppes:9900000016")["street"].startswith("100 Pearl St")
+    assert shown(data, "nppes:9900000016")["profile_updated"] == "2026-11-20"
+    assert shown(data, "nppes:9900000024")["street"] == "9 New Way"
+    assert set(found(data)) == {"nppes:9900000016", "nppes:9900000024", "nppes:9900000032"}
+    assert found(data)["nppes:9900000016"]["street"].startswith("100 Pearl St")  # the index too
+
+
+def test_a_monthly_file_older_than_an_imported_week_marks_nothing_stale(tmp_path):
+    header, rows = example_rows()
+    data = tmp_path / "data"
+    november = write_csv(tmp_path / "npidata_pfile_20050523-20261108.csv", header, list(rows.values()))
+    assert knead(data, "import", "nppes", str(november)).exit_code == 0
+    joined = edited(header, rows["9900000024"], NPI="1234567893", Last_Update_Date="11/18/2026")
+    week = write_csv(tmp_path / "npidata_pfile_20261116-20261122.csv", header, [
+        joined, edited(header, rows["9900000016"], Last_Update_Date="11/20/2026",
+                       Provider_First_Line_Business_Practice_Location_Address="100 PEARL ST")])
+    assert "2 found, 1 new, 1 changed" in knead(data, "import", "nppes", str(week)).output
+    # November's file again: it predates the week, so the NPI the week added is not gone, and 16 keeps its new street.
+    result = knead(data, "import", "nppes", str(november))
+    assert result.exit_code == 0, result.output
+    assert "older than the store: its data ends 2026-11-08, a file already imported ends 2026-11-22" in result.output
+    assert "1 older than the store" in result.output and ", 0 gone" in result.output
+    assert "nppes:1234567893" in found(data)
+    assert shown(data, "nppes:9900000016")["street"].startswith("100 Pearl St")
+    # December's file (the newest) is the whole registry: what it lacks is gone, what it holds older is kept as stored.
+    december = write_csv(tmp_path / "npidata_pfile_20050523-20261206.csv", header, list(rows.values()))
+    result = knead(data, "import", "nppes", str(december))
+    assert result.exit_code == 0, result.output
+    assert "older than the store: its data" not in result.output and ", 1 gone" in result.output
+    assert set(found(data)) == {"nppes:9900000016", "nppes:9900000024", "nppes:9900000032"}
+    assert shown(data, "nppes:9900000016")["street"].startswith("100 Pearl St")
+
+
+def test_an_npi_listed_twice_counts_once_by_its_latest_row(tmp_path):
+    header, rows = example_rows()
+    path = write_csv(tmp_path / "npidata_pfile_20050523-20261108.csv", header, [
+        edited(header, rows["9900000016"], Last_Update_Date="11/20/2026",
+               Provider_First_Line_Business_Practice_Location_Address="100 PEARL ST"),
+        rows["9900000016"],  # older, after the newer row: loses
+        rows["9900000024"],
+        edited(header, rows["9900000024"], Last_Update_Date="03/01/2026",
+               Provider_First_Line_Business_Practice_Location_Address="9 NEW WAY"),  # newer, later: wins
+        rows["9900000032"],
+        deactivated(header, "9900000032", "06/01/2025"),  # deactivated after its row was updated: gone
+        rows["9900000040"], rows["9900000057"],
+    ])
+    result = knead(tmp_path / "data", "import", "nppes", str(path))
+    assert result.exit_code == 0, result.output
+    assert "8 rows read" in result.output and "listings kept:   2 (2 new, 0 changed" in result.output
+    assert ("rows skipped:    3 duplicate NPI in the file, 2 deactivated, 1 not a massage therapist"
+            in result.output)
+    assert set(found(tmp_path / "data")) == {"nppes:9900000016", "nppes:9900000024"}
+    assert shown(tmp_path / "data", "nppes:9900000016")["street"].startswith("100 Pearl St")
+    assert shown(tmp_path / "data", "nppes:9900000024")["street"] == "9 New Way"
+
+
+def test_a_file_whose_name_does_not_say_its_kind_is_named_in_the_summary(tmp_path):
+    header, rows = example_rows()
+    data = tmp_path / "data"
+    everything = write_csv(tmp_path / "registry.csv", header, list(rows.values()))
+    result = knead(data, "import", "nppes", str(everything))
+    assert result.exit_code == 0, result.output
+    assert "(a monthly file)" in result.output
+    assert "taken as a monthly file (the whole registry): its name registry.csv does not say monthly or weekly" in " ".join(result.output.split())
+    assert "pass --weekly if it holds one week's changes" in " ".join(result.output.split())
+    one = write_csv(tmp_path / "changes.csv", header, [
+        edited(header, rows["9900000024"], Last_Update_Date="03/01/2026",
+               Provider_First_Line_Business_Practice_Location_Address="9 NEW WAY")])
+    # Taken as the whole registry, one row would make the other two gone: the gate holds it.
+    held = knead(data, "import", "nppes", str(one))
+    assert held.exit_code == 1 and "The import was not published" in held.output
+    result = knead(data, "import", "nppes", str(one), "--weekly")
+    assert result.exit_code == 0, result.output
+    assert "(a weekly file)" in result.output and "taken as a weekly file, as --weekly says" in result.output
+    assert ", 0 gone" in result.output and len(found(data)) == 3
+    assert shown(data, "nppes:9900000024")["street"] == "9 New Way"
+
+
+def test_a_kind_the_name_contradicts_is_a_usage_error(tmp_path, monthly):
+    path, _truth = monthly
+    result = knead(tmp_path, "import", "nppes", str(path), "--weekly")
+    assert result.exit_code == 2
+    assert "Invalid value for '--weekly' / '--monthly'" in result.output
+    assert "is a monthly file" in result.output and "leave out --weekly" in result.output
+    report = tmp_path / "NPPES_Deactivated_NPI_Report_111026_V2.zip"
+    write_deactivation_report(report, ["1234567893"])
+    result = knead(tmp_path, "import", "nppes", str(report), "--monthly")
+    assert result.exit_code == 2 and "is the deactivation report, not a monthly data file" in result.output
+    status = json.loads(knead(tmp_path, "status", "--format", "json").output)
+    assert not [s for s in status["sources"] if s["source"] == "nppes"]  # nothing begun
