@@ -106,21 +106,11 @@ def crawl(data_dir: DataDir, source, start_urls, states, zips, cities, api_url, 
         except CrawlRunning as exc:
             raise click.ClickException(f"{exc} Wait for it to finish, or stop it first.") from None
         _check_store(data_dir)  # before anything is fetched: a damaged store would lose the crawl
-        resume_id = _crawl_to_resume(data_dir, source or "amta") if resume else None
         if source is None:
-            from spiders.sample_site.process import (
-                SampleSiteDidNotStart,
-                serve_in_child,
-            )
-
-            try:
-                url = stack.enter_context(serve_in_child(sample_size))
-            except SampleSiteDidNotStart as exc:
-                raise click.ClickException(f"The bundled sample directory could not be served: {exc}.") from None
-            click.echo(f"Crawling the bundled sample directory at {url}", err=True)
-            source, start_urls = "amta", (f"{url}/find-massage-therapist/?location=&keyword=&page=1",)
-            delay = 0.0 if delay is None else delay
-            concurrency = concurrency or 8
+            return _crawl_bundled(stack, data_dir, sample_size=sample_size, delay=delay, concurrency=concurrency,
+                                  max_items=max_items, resume=resume, accept_drop=accept_drop, stale_days=stale_days,
+                                  no_http_cache=no_http_cache, no_index=no_index, verbose=verbose)
+        resume_id = _crawl_to_resume(data_dir, source) if resume else None
         if resume_id:
             click.echo(f"Resuming crawl {resume_id}.", err=True)
         with _progress() as progress:  # cleared before the summary
@@ -142,6 +132,51 @@ def crawl(data_dir: DataDir, source, start_urls, states, zips, cities, api_url, 
         publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days, rebuild=not no_index)
 
 
+def _crawl_bundled(stack: ExitStack, data_dir: DataDir, *, sample_size: int, delay, concurrency, max_items, resume: bool,
+                   accept_drop: bool, stale_days: float, no_http_cache: bool, no_index: bool, verbose: bool) -> None:
+    """Serve every bundled sample (spiders.sample_site.bundled.SAMPLES) and crawl each in turn, each
+    published through the gate on its own, with its own summary; exit 1 if any was not published."""
+    from spiders.run_several import CrawlPlan, run_crawls
+    from spiders.sample_site import generate
+    from spiders.sample_site.bundled import SAMPLES, BundledData
+    from spiders.sample_site.process import SampleSiteDidNotStart, serve_in_child
+
+    resumed = {s.source: _crawl_to_resume(data_dir, s.source, quiet=True) if resume else None for s in SAMPLES}
+    if resume and not any(resumed.values()):
+        raise click.ClickException("No interrupted crawl of the bundled samples to resume; "
+                                   "run `knead crawl` without --resume.")
+    try:
+        url = stack.enter_context(serve_in_child(sample_size))
+    except SampleSiteDidNotStart as exc:
+        raise click.ClickException(f"The bundled sample directory could not be served: {exc}.") from None
+    data = BundledData(generate(sample_size))  # the server's size and seed: the same states
+    click.echo(f"Crawling the bundled sample directory at {url}: "
+               + ", ".join(f"{s.what} ({s.source})" for s in SAMPLES), err=True)
+    for source, crawl_id in resumed.items():
+        if crawl_id:
+            click.echo(f"Resuming crawl {crawl_id} ({source}).", err=True)
+    plans = [CrawlPlan(s.source, s.start_urls(url, data), resumed[s.source]) for s in SAMPLES]
+    with _progress() as progress:  # cleared before the summaries
+        reports = run_crawls(plans, data_dir=data_dir.root, delay=0.0 if delay is None else delay,
+                             concurrency=concurrency or 8, max_items=max_items,
+                             log_level="INFO" if verbose else "ERROR", progress=progress,
+                             http_cache=not no_http_cache)
+    failures = []
+    for report in reports:
+        wrapped.echo(summary_lines(report))
+        try:
+            if report.listings_stored == 0 and not report.stats.get("knead/resume_skipped"):
+                raise click.ClickException("The crawl stored no listings; the index was left as it was.")
+            publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days, rebuild=not no_index)
+        except click.ClickException as exc:
+            failures.append(f"{report.source}: {exc.format_message()}")
+    if len(reports) < len(plans):
+        failures.append("The crawl was interrupted before " + ", ".join(p.source for p in plans[len(reports):])
+                        + " was crawled; `knead crawl --resume` continues.")
+    if failures:
+        raise click.ClickException("\n".join(failures))
+
+
 def _check_store(data_dir: DataDir) -> None:
     from index.records.store import RecordStore, StoreDamaged
 
@@ -151,13 +186,16 @@ def _check_store(data_dir: DataDir) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def _crawl_to_resume(data_dir: DataDir, source: str) -> int:
+def _crawl_to_resume(data_dir: DataDir, source: str, quiet: bool = False) -> int | None:
+    """The id of `source`'s interrupted crawl; none: ClickException (with `quiet`: None)."""
     from index.records.store import INTERRUPTED, RUNNING, RecordStore
 
     # We hold the crawl lock, so a crawl still marked running died without closing.
     with RecordStore(data_dir.records_path) as store:
         last = store.crawls(source)
     if not last or last[-1]["status"] not in (INTERRUPTED, RUNNING):
+        if quiet:
+            return None
         raise click.ClickException(f"No interrupted crawl of {source} to resume; run `knead crawl` without --resume.")
     return int(last[-1]["id"])
 

@@ -1,0 +1,77 @@
+"""Run several crawls one after another in this process (`knead crawl` of every bundled sample).
+
+Twisted's reactor cannot be restarted, so `spiders.run.run_crawl` runs once
+per process; several crawls share one `CrawlerProcess` instead, the next
+started when the one before has closed (one at a time: each writes its own
+crawl into the store of record, and the summary reads each one's stats
+apart). A crawl that was interrupted (Ctrl-C) ends the sequence: the crawls
+after it are not started.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from twisted.internet import defer
+
+from spiders.run import CrawlReport, ProgressCallback, _quiet_log, crawl_settings
+
+_STOPPED = ("shutdown", "cancelled")
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """One crawl of the sequence: the spider, its start URLs, and the crawl it resumes (if any)."""
+
+    source: str
+    start_urls: Sequence[str]
+    resume_crawl_id: int | None = None
+
+
+def run_crawls(
+    plans: Sequence[CrawlPlan],
+    *,
+    data_dir: Path | str | None,
+    delay: float | None = None,
+    concurrency: int | None = None,
+    max_items: int | None = None,
+    log_level: str = "ERROR",
+    progress: ProgressCallback | None = None,
+    http_cache: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> list[CrawlReport]:
+    """Crawl each plan in order with knead's settings; one report per crawl that ran."""
+    settings = crawl_settings(data_dir=data_dir, delay=delay, concurrency=concurrency, max_items=max_items,
+                              log_level=log_level, http_cache=http_cache, extra=extra)
+    process = CrawlerProcess(settings)
+    reports: list[CrawlReport] = []
+
+    @defer.inlineCallbacks
+    def one_after_another():
+        for plan in plans:
+            crawler = process.create_crawler(process.spider_loader.load(plan.source))
+            if plan.resume_crawl_id:
+                crawler.settings.set("KNEAD_RESUME_CRAWL_ID", plan.resume_crawl_id, priority="cmdline")
+            if settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
+                crawler.signals.connect(_quiet_log, signal=signals.engine_started)
+            if progress is not None:
+                crawler.signals.connect(lambda crawler=crawler, **kw: progress(crawler.stats),
+                                        signal=signals.spider_opened, weak=False)
+            started = time.monotonic()
+            yield process.crawl(crawler, start_urls=list(plan.start_urls))
+            stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+            reports.append(CrawlReport(source=plan.source, seconds=time.monotonic() - started, stats=stats,
+                                       max_items=max_items))
+            if stats.get("finish_reason") in _STOPPED:
+                break
+
+    # Started before the reactor: process.start() then waits for every crawl the chain adds (join()).
+    one_after_another()
+    process.start()
+    return reports
