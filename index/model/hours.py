@@ -1,0 +1,252 @@
+"""Opening hours: one canonical form for every source, and readers of the wild forms.
+
+The canonical form is a subset of OpenStreetMap's `opening_hours` syntax:
+
+    rules      = rule *("; " rule)
+    rule       = days " " times | date " " times
+    days       = day-span *("," day-span)          Mo Tu We Th Fr Sa Su; "Mo-Fr", "Tu,Th", "Mo-Tu,Th"
+    times      = "off" | span *("," span)           "off": closed all that day
+    span       = HH:MM "-" HH:MM                    close 24:00 = until midnight; a close earlier than
+                                                    the open runs past midnight ("Sa 18:00-03:00")
+    date       = YYYY " " Mon " " D                 one dated exception: "2026 Nov 26 off"
+
+Examples: "Mo-Fr 09:00-17:00", "We 09:00-12:00,14:00-19:00", "Fr 12:00-24:00",
+"Mo-Su 00:00-24:00", "Su off; 2026 Nov 26 off". `format_hours` writes one string per
+week: days with identical hours grouped ("Mo-Tu,Th 09:00-19:00"), groups in the
+order of their first day, dated exceptions last in date order. A day named
+nowhere is unknown (neither open nor closed).
+
+`Hours` is the weekly structure: `week` maps a day (0 = Monday) to its spans in
+minutes, `()` meaning closed; `exceptions` maps ISO dates the same way.
+
+Readers of what pages write, each returning the canonical string or None when
+the input cannot be read (the caller keeps the raw text and counts it):
+`from_specification` (schema.org `openingHoursSpecification` items),
+`from_text` (`openingHours` strings: OSM-like, lists, lower case, 12-hour times,
+full day names, "Mon-Fri 9am-5pm", "Su closed") and `from_lines` (directory
+lines such as "Monday: 9:00 AM – 6:00 PM"; "By appointment only" gives no
+hours for that line).
+
+Written here rather than taken from `opening-hours-py` (a maintained Rust
+parser): that library normalises away explicit closed days ("Su closed"
+disappears) and exposes no weekly structure, and it reads none of the wild
+forms; the tests use it as an oracle that every canonical string is valid OSM
+syntax and that `is_open` agrees with its evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAY_MINUTES = 24 * 60
+
+Span = tuple[int, int]  # (open, close) minutes of the day; close 1440 = midnight; close <= open: past midnight
+
+
+@dataclass
+class Hours:
+    week: dict[int, tuple[Span, ...]] = field(default_factory=dict)
+    exceptions: dict[str, tuple[Span, ...]] = field(default_factory=dict)  # ISO date -> spans
+
+    def add(self, day: int, span: Span | None) -> None:
+        """Add a span to a day (None: closed, unless the day has spans)."""
+        spans = self.week.get(day, ())
+        if span is not None and span not in spans:
+            self.week[day] = tuple(sorted(spans + (span,)))
+        elif span is None:
+            self.week.setdefault(day, ())
+
+    def __bool__(self) -> bool:
+        return bool(self.week or self.exceptions)
+
+
+# ---------------------------------------------------------------- canonical form
+
+_CANON_TIME = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_CANON_DATE = re.compile(r"^(\d{4}) (%s) (\d{1,2}) (.+)$" % "|".join(MONTHS))
+
+
+def _minutes(text: str) -> int:
+    return int(text[:2]) * 60 + int(text[3:5])
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _parse_spans(text: str) -> tuple[Span, ...] | None:
+    if text == "off":
+        return ()
+    spans = []
+    for part in text.split(","):
+        m = _CANON_TIME.match(part.strip())
+        if not m:
+            return None
+        start, end = _minutes(part[:5]), _minutes(part.strip()[6:11])
+        if start >= DAY_MINUTES or end > DAY_MINUTES + 12 * 60 or int(m[2]) > 59 or int(m[4]) > 59:
+            return None
+        spans.append((start, end - DAY_MINUTES if end > DAY_MINUTES else end))  # OSM's "18:00-27:00"
+    return tuple(sorted(spans))
+
+
+def _parse_days(text: str) -> list[int] | None:
+    days: list[int] = []
+    for part in text.split(","):
+        ends = part.split("-")
+        if len(ends) > 2 or any(e not in DAYS for e in ends):
+            return None
+        first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
+        days.extend((first + i) % 7 for i in range((last - first) % 7 + 1))  # "Sa-Mo" wraps
+    return days
+
+
+def parse_hours(text: str | None) -> Hours | None:
+    """A canonical string as an `Hours`; None for None or anything outside the subset."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    hours = Hours()
+    for rule in (r.strip() for r in text.split(";")):
+        if not rule:
+            continue
+        dated = _CANON_DATE.match(rule)
+        if dated:
+            try:
+                day = date(int(dated[1]), MONTHS.index(dated[2]) + 1, int(dated[3])).isoformat()
+            except ValueError:
+                return None
+            spans = _parse_spans(dated[4])
+            if spans is None:
+                return None
+            hours.exceptions[day] = tuple(sorted(set(hours.exceptions.get(day, ()) + spans)))
+            continue
+        head, _, tail = rule.partition(" ")
+        days = _parse_days(head)
+        spans = _parse_spans(tail.strip()) if days else None
+        if days is None or spans is None:
+            return None
+        for day in days:
+            for span in spans or (None,):
+                hours.add(day, span)
+    return hours or None
+
+
+def _day_spans(days: list[int]) -> str:
+    """[0, 1, 3] -> "Mo-Tu,Th"."""
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ",".join(DAYS[r[0]] if len(r) == 1 else f"{DAYS[r[0]]}-{DAYS[r[-1]]}" for r in runs)
+
+
+def _spans_text(spans: tuple[Span, ...]) -> str:
+    return ",".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in spans) if spans else "off"
+
+
+def _groups(hours: Hours) -> list[tuple[list[int], tuple[Span, ...]]]:
+    groups: dict[tuple[Span, ...], list[int]] = {}
+    for day in sorted(hours.week):
+        groups.setdefault(hours.week[day], []).append(day)
+    return sorted(((days, spans) for spans, days in groups.items()), key=lambda g: g[0][0])
+
+
+def format_hours(hours: Hours | None) -> str | None:
+    """The canonical string of a weekly structure (None when it holds nothing)."""
+    if not hours:
+        return None
+    rules = [f"{_day_spans(days)} {_spans_text(spans)}" for days, spans in _groups(hours)]
+    for iso in sorted(hours.exceptions):
+        d = date.fromisoformat(iso)
+        rules.append(f"{d.year} {MONTHS[d.month - 1]} {d.day} {_spans_text(hours.exceptions[iso])}")
+    return "; ".join(rules)
+
+
+def _as_hours(hours: Hours | str | None) -> Hours | None:
+    return hours if isinstance(hours, Hours) else parse_hours(hours)
+
+
+# ---------------------------------------------------------------- for people
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _readable_spans(spans: tuple[Span, ...]) -> str:
+    if not spans:
+        return "closed"
+    if spans == ((0, DAY_MINUTES),):
+        return "open 24 hours"
+    return ", ".join(f"{_clock(a)}–{_clock(b)}" + (" (next day)" if b <= a else "") for a, b in spans)
+
+
+def readable(hours: Hours | str | list[str] | None) -> str | None:
+    """Hours for people, one line per group: "Mon–Tue, Thu 9:00–19:00", "Sun closed".
+
+    A string that is not canonical (or a list of lines from an older store) is
+    shown as it is.
+    """
+    if isinstance(hours, list):
+        return "\n".join(str(h) for h in hours) or None
+    parsed = _as_hours(hours)
+    if parsed is None:
+        return hours or None if isinstance(hours, str) else None
+    lines = []
+    for days, spans in _groups(parsed):
+        label = _day_spans(days)
+        for short, name in zip(DAYS, DAY_NAMES):
+            label = label.replace(short, name)
+        lines.append(f"{label.replace('-', '–').replace(',', ', ')} {_readable_spans(spans)}")
+    for iso in sorted(parsed.exceptions):
+        d = date.fromisoformat(iso)
+        lines.append(f"{MONTHS[d.month - 1]} {d.day}, {d.year} {_readable_spans(parsed.exceptions[iso])}")
+    return "\n".join(lines)
+
+
+_DAY_WORDS = {name.lower(): i for i, name in enumerate(DAY_NAMES)} | {d.lower(): i for i, d in enumerate(DAYS)} | {
+    n: i for i, n in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+
+
+def day_index(day: int | str) -> int:
+    """0-6 from an index or a day name ("sat", "Sa", "Saturday"); ValueError otherwise."""
+    if isinstance(day, int) and 0 <= day < 7:
+        return day
+    if isinstance(day, str) and day.strip().lower() in _DAY_WORDS:
+        return _DAY_WORDS[day.strip().lower()]
+    raise ValueError(f"not a day of the week: {day!r}")
+
+
+def is_open(hours: Hours | str | None, day: int | str, minute_of_day: int | None = None) -> bool:
+    """Whether the weekly hours say open on `day` (at `minute_of_day`, or at some time that day).
+
+    A span past midnight counts for the next day's early hours ("Sa 18:00-03:00"
+    is open on Sunday at 01:00, and so on Sunday). Dated exceptions are not
+    weekly hours and are ignored; unknown days and unreadable hours are not open.
+    """
+    parsed = _as_hours(hours)
+    if parsed is None:
+        return False
+    d = day_index(day)
+    today = parsed.week.get(d, ())
+    carried = [b for a, b in parsed.week.get((d - 1) % 7, ()) if b <= a and b > 0]  # yesterday's spans past midnight
+    if minute_of_day is None:
+        return bool(today or carried)
+    if not 0 <= minute_of_day < DAY_MINUTES:
+        raise ValueError(f"minute of the day out of range: {minute_of_day}")
+    return (any(a <= minute_of_day < (b if b > a else DAY_MINUTES) for a, b in today)
+            or any(minute_of_day < b for b in carried))
+
+
+# ---------------------------------------------------------------- readers of wild forms
+from index.model.hours_wild import from_lines, from_specification, from_text  # noqa: E402  (re-exported)
+
+__all__ = ["Hours", "parse_hours", "format_hours", "readable", "is_open", "day_index",
+           "from_specification", "from_text", "from_lines"]
