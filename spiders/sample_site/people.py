@@ -29,6 +29,8 @@ class Person:
     ids: dict[str, str] = field(default_factory=dict)  # source -> id in that source
     practice: bool = False  # an organisation (NPI-2), not a person
     deactivated: bool = False  # the registry holds the NPI, deactivated: no listing
+    # Keys of other people easily taken for this one (same surname, same ZIP): never the same person.
+    distinct_from: list[str] = field(default_factory=list)
     note: str = ""  # why a tester should care ("same surname and ZIP as p00042: a different person")
 
     def listing_id(self, source: str) -> str | None:
@@ -39,7 +41,7 @@ class Person:
     def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "name": self.name, "state": self.state, "zip": self.zip, "phone": self.phone,
                 "ids": dict(self.ids), "practice": self.practice, "deactivated": self.deactivated,
-                "note": self.note}
+                "distinct_from": list(self.distinct_from), "note": self.note}
 
 
 class People:

@@ -58,7 +58,9 @@ DEFAULT_LICENSES = ("{state} LMT #{n:06d}", "License #{state}{n:05d}", "{state}-
 PROPER_TECHNIQUES = {"swedish", "thai", "craniosacral", "active-release", "reiki", "shiatsu", "lomi-lomi", "tui-na"}
 
 
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "ß": "ss", "'": "", ".": ""})
+# Letters NFKD keeps whole, and their ASCII look-alikes (the registry sample writes names with them too).
+LETTER_FOLD = {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "ß": "ss"}
+_FOLD = str.maketrans({**LETTER_FOLD, "'": "", ".": ""})
 
 
 def slugify(text: str) -> str:

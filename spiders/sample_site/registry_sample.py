@@ -28,18 +28,20 @@ from typing import Any
 from . import registry as R
 from .generator import SampleDirectory, city_zips
 from .people import People, Person
+from .profile import LETTER_FOLD
 
 IN_REGISTRY_RATE = 0.7  # of the AMTA-style therapists with a shown ZIP and phone
 REGISTRY_ONLY_RATE = 0.2  # registry-only individuals, per AMTA-style person in the registry
 SAME_SURNAME_PAIRS = 2
 ORGANISATIONS_PER_STATE = 2
 DEACTIVATED_PER_STATE = 1
+_LETTERS = str.maketrans(LETTER_FOLD)
 FIRST_SERIAL = 60_000_000  # NPIs 16000000xx..., apart from the bulk generator's
 
 
 def registry_case(text: str) -> str:
     """'Zoë St. James' -> 'ZOE ST. JAMES': upper case without accents, as the registry writes names."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.translate(_LETTERS)) if not unicodedata.combining(c))
     return folded.upper()
 
 
@@ -169,8 +171,9 @@ def registry_sample(directory: SampleDirectory, people: People) -> list[dict[str
         n += 1
         other = people.add(Person(f"p{n:05d}", f"{_written(first, '')} {last}", twin.state, twin.zip,
                                   "+1" + phone.replace("-", ""), {"nppes": npi}))
-        other.note = f"same surname and ZIP as {twin.key}: a different person"
-        twin.note = f"same surname and ZIP as {other.key}: a different person"
+        for a, b in ((other, twin), (twin, other)):
+            a.distinct_from.append(b.key)
+            a.note = f"same surname and ZIP as {b.key}: a different person"
 
     for state in directory.states:
         state_cities = [(c, zips) for c, s, zips in cities if s == state]
