@@ -16,6 +16,7 @@ import click
 from index.records.datadir import DataDir
 from search_cli import crawl_areas, wrapped
 from search_cli.options import StateType
+from search_cli import crawl_sites
 
 SAMPLE_SIZE = 1200
 
@@ -61,6 +62,8 @@ class HttpUrl(click.ParamType):
 @click.command()
 @click.argument("source", required=False, type=SourceName())
 @click.option("--start-url", "start_urls", multiple=True, type=HttpUrl(), help="A results page (or the JSON API) to start from; repeat for several.")
+@click.option("--sitemap", "sitemaps", multiple=True, type=HttpUrl(), help="sites: a sitemap (or sitemap index) to crawl the pages of; repeat for several.")
+@click.option("--from-listings", is_flag=True, help="sites: crawl the website of every listing already in the store.")
 @click.option("--state", "states", multiple=True, type=StateType(), help="nppes: a state to crawl the NPI registry for; repeat for several.")
 @click.option("--zip", "zips", multiple=True, type=crawl_areas.ZipType(), help="nppes: a ZIP code to crawl; repeat for several.")
 @click.option("--city", "cities", multiple=True, type=crawl_areas.CityType(), help='nppes: a city to crawl, "NAME, ST"; repeat for several.')
@@ -76,13 +79,14 @@ class HttpUrl(click.ParamType):
 @click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.pass_obj
-def crawl(data_dir: DataDir, source, start_urls, states, zips, cities, api_url, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, verbose):
+def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states, zips, cities, api_url, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, verbose):
     """Crawl a directory into knead's store of record and rebuild the index.
 
     \b
     knead crawl                      # the bundled sample directory, no setup
     knead crawl amta --start-url 'https://directory.example/find-massage-therapist/?location=CT'
     knead crawl nppes --state CT     # the NPI registry, by state, ZIP or city
+    knead crawl sites --from-listings  # the practice websites listings point to
 
     robots.txt is obeyed and requests are spaced (--delay); only public
     listing pages are read. A crawl is published (and the index rebuilt) only
@@ -92,6 +96,8 @@ def crawl(data_dir: DataDir, source, start_urls, states, zips, cities, api_url, 
     area_urls = crawl_areas.start_urls(source, states, zips, cities, api_url, start_urls)
     if area_urls:
         start_urls = tuple(area_urls)
+    site_urls = crawl_sites.start_urls(source, start_urls, sitemaps, from_listings, data_dir)
+    start_urls = tuple(site_urls) if site_urls else start_urls
     if source is None and start_urls:
         raise click.UsageError("--start-url needs a SOURCE, e.g. `knead crawl amta --start-url URL`.")
     if source is not None and not start_urls:
@@ -297,4 +303,5 @@ def summary_lines(report) -> list[str]:
         more = f", ... {len(values) - 10} more" if len(values) > 10 else ""
         lines.append(f"  unmapped {kind} values: {len(values)} distinct, {sum(values.values())} occurrences:"
                      f" {shown}{more}")
+    lines += crawl_sites.report_lines(report)
     return lines

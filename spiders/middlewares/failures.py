@@ -29,12 +29,13 @@ class FailureLogMiddleware:
         if "dataloss" in response.flags:
             failed(self.stats, request.url, "truncated body")
             raise IgnoreRequest(f"truncated body: {request.url}")
-        if response.status >= 400 and not request.url.endswith("/robots.txt"):
+        # A probe (the sites spider asking for /sitemap.xml) that is not there is no failure.
+        if response.status >= 400 and not request.url.endswith("/robots.txt") and not request.meta.get("knead_probe"):
             failed(self.stats, request.url, f"HTTP {response.status}")
         return response
 
     def process_exception(self, request: Any, exception: Exception) -> None:
-        if isinstance(exception, IgnoreRequest) or request.url.endswith("/robots.txt"):
+        if isinstance(exception, IgnoreRequest) or request.url.endswith("/robots.txt") or request.meta.get("knead_probe"):
             return
         reason = unreachable_reason(exception)
         failed(self.stats, request.url, f"{host_of(request.url)} unreachable: {reason}" if reason
