@@ -23,6 +23,9 @@ from spiders.pipelines.geocode import locate
 from spiders.sample_site.registry_bulk import write_bulk_zip, write_deactivation_report
 
 EXAMPLE = Path(__file__).parent / "fixtures" / "nppes" / "npidata-example.csv"
+# The generator's Last Update Dates run to the end of 2026: a report dated after them deactivates
+# (an earlier one would be older than the store for some NPIs, and rightly skipped).
+AFTER_ANY_UPDATE = "12/31/2026"
 
 
 def knead(data_dir, *args):
@@ -150,7 +153,7 @@ def test_the_deactivation_report_marks_listed_npis_stale(tmp_path, monthly):
     assert knead(tmp_path, "import", "nppes", str(path)).exit_code == 0
     gone = sorted(truth.massage)[:3]
     report = tmp_path / "NPPES_Deactivated_NPI_Report_111026_V2.zip"
-    write_deactivation_report(report, [*gone, "1234567893", *truth.deactivated[:5]])
+    write_deactivation_report(report, [*gone, "1234567893", *truth.deactivated[:5]], date=AFTER_ANY_UPDATE)
     result = knead(tmp_path, "import", "nppes", str(report))
     assert result.exit_code == 0, result.output
     assert "(the deactivation report)" in result.output and "Published: 0 found, 0 new, 0 changed, 3 gone" in result.output
@@ -206,7 +209,7 @@ def test_a_report_naming_no_listing_publishes_nothing_and_rollback_undoes_deacti
     assert empty.exit_code == 0 and "Nothing to publish: the file changes no listing" in empty.output
     assert knead(tmp_path, "import", "nppes", str(path)).exit_code == 0
     gone = sorted(truth.massage)[:2]
-    write_deactivation_report(report, gone)
+    write_deactivation_report(report, gone, date=AFTER_ANY_UPDATE)
     assert ", 2 gone" in knead(tmp_path, "import", "nppes", str(report)).output
     assert len(found(tmp_path)) == len(truth.massage) - 2
     back = knead(tmp_path, "rollback")
@@ -361,3 +364,17 @@ def test_a_kind_the_name_contradicts_is_a_usage_error(tmp_path, monthly):
     assert result.exit_code == 2 and "is the deactivation report, not a monthly data file" in result.output
     status = json.loads(knead(tmp_path, "status", "--format", "json").output)
     assert not [s for s in status["sources"] if s["source"] == "nppes"]  # nothing begun
+
+
+def test_a_deactivation_older_than_the_stored_update_leaves_the_listing(tmp_path):
+    header, rows = example_rows()
+    data = tmp_path / "data"
+    monthly = write_csv(tmp_path / "npidata_pfile_20050523-20261108.csv", header, list(rows.values()))
+    assert knead(data, "import", "nppes", str(monthly)).exit_code == 0
+    report = tmp_path / "NPPES_Deactivated_NPI_Report_010625_V2.zip"
+    # 16 was updated 07/22/2025, after this report's date (reactivated since); 32 last on 05/30/2024.
+    write_deactivation_report(report, ["9900000016", "9900000032"], date="01/05/2025")
+    result = knead(data, "import", "nppes", str(report))
+    assert result.exit_code == 0, result.output
+    assert "1 older than the store, 1 deactivated" in result.output and ", 1 gone" in result.output
+    assert set(found(data)) == {"nppes:9900000016", "nppes:9900000024"}

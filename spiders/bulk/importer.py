@@ -22,7 +22,8 @@ The caller then publishes it with `index.records.publish.publish_crawl`
   row: its deactivation date) is older than the published listing's
   `profile_updated` is skipped and counted "older than the store"; the
   listing is staged as stored, so a complete import still finds it. This
-  holds for monthly files too: CMS's rule is that the newest monthly replaces
+  holds for monthly files too (and for the deactivation report, by its
+  deactivation dates: a listing updated since was reactivated): CMS's rule is that the newest monthly replaces
   everything, and an older one is not the newest. A monthly file whose data
   ends before that of a bulk file already published is read as an update
   (`limited`): listings it does not hold are newer than it, not gone.
@@ -172,10 +173,15 @@ def _newest_cutoff(store: RecordStore) -> str | None:
 
 
 def _read_report(bulk: BulkFile, published: dict[str, _Stored], report: ImportReport) -> None:
-    for npi, _date in bulk.deactivations():
-        report.skipped[DEACTIVATED] += 1
+    for npi, date in bulk.deactivations():
         listing_id = registry.listing_id(npi)
-        if listing_id in published:
+        stored = published.get(listing_id)
+        # Updated after this deactivation: the NPI was reactivated since (an older report applied late).
+        if stored is not None and _older(registry.iso_date(date), stored.updated):
+            report.skipped[OLDER] += 1
+            continue
+        report.skipped[DEACTIVATED] += 1
+        if stored is not None:
             report.gone.append(listing_id)
 
 
