@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from index.model.hours import readable
 from index.model.listing import license_label
 from index.records.datadir import DataDir
 from search_cli.output import render_table, stdout_is_terminal, to_json, write_output
@@ -139,7 +140,7 @@ def _fields(row: dict[str, Any]) -> list[tuple[str, str]]:
         ("Phone", phone),
         ("Email", row.get("email") or ""),
         ("Website", row.get("website") or ""),
-        ("Hours", "\n".join(row.get("hours") or [])),
+        ("Hours", readable(row.get("hours")) or "\n".join(row.get("hours_raw") or [])),
         ("New clients", new_clients),
         ("Techniques", techniques.strip("\n")),
         ("Insurance", "\n".join(filter(None, (accepts, insurance.strip("\n"))))),

@@ -65,7 +65,7 @@ EMPTY_PROFILE = {
     "languages": [],
     "gender_raw": None,
     "accepting_new_clients_raw": None,
-    "hours": [],
+    "hours_raw": [],
     "profile_updated_raw": None,
 }
 
@@ -126,7 +126,7 @@ def test_profile_full_example():
         "languages": ["English", "Spanish"],
         "gender_raw": "Female",
         "accepting_new_clients_raw": "Yes",
-        "hours": [
+        "hours_raw": [
             "Monday: 9:00 AM – 6:00 PM",
             "Wednesday: 9:00 AM – 6:00 PM",
             "Saturday: 10:00 AM – 2:00 PM",
@@ -310,7 +310,7 @@ def test_upper_case_headings_and_unseen_wording():
     assert fields["conditions"] == ["Sciatica"]
     assert fields["accepting_new_clients_raw"] == "No"
     assert fields["settings"] == ["Spa"]
-    assert fields["hours"] == ["By appointment"]
+    assert fields["hours_raw"] == ["By appointment"]
     assert fields["bio"] == "Hello."
     assert fields["gender_raw"] == "Non-binary"
 
@@ -449,11 +449,11 @@ def test_hours_as_list_and_paragraph_and_table_without_th():
     html = profile(
         section("Office Hours", "<ul><li>Mon&ndash;Fri 9&ndash;5</li><li>Sat: by appointment</li></ul>")
     )
-    assert parse_profile(html)["hours"] == ["Mon–Fri 9–5", "Sat: by appointment"]
+    assert parse_profile(html)["hours_raw"] == ["Mon–Fri 9–5", "Sat: by appointment"]
     html = profile(section("Hours", "<p>Tuesday, Thursday: 10 AM – 7 PM<br>Sunday: Closed</p>"))
-    assert parse_profile(html)["hours"] == ["Tuesday, Thursday: 10 AM – 7 PM", "Sunday: Closed"]
+    assert parse_profile(html)["hours_raw"] == ["Tuesday, Thursday: 10 AM – 7 PM", "Sunday: Closed"]
     html = profile(section("Hours", "<table><tr><td>Friday:</td><td>9</td><td>– 5</td></tr></table>"))
-    assert parse_profile(html)["hours"] == ["Friday: 9 – 5"]
+    assert parse_profile(html)["hours_raw"] == ["Friday: 9 – 5"]
 
 
 def test_bio_paragraphs_joined_and_entities_decoded():

@@ -177,7 +177,7 @@ def test_profile_becomes_a_listing():
     assert item.address_raw == "85 Pratt St, Suite 4, Hartford, CT 06103"
     assert item.phone_raw == "(860) 555-0142"
     assert item.insurance_raw[0] == "Accepts Health Insurance"
-    assert item.hours[0] == "Monday: 9:00 AM – 6:00 PM"
+    assert item.hours_raw[0] == "Monday: 9:00 AM – 6:00 PM"
     # Normalised fields are the pipelines' job.
     assert (item.phone, item.zip, item.techniques, item.credentials) == (None, None, [], [])
     assert stats(spider) == {"pages/profile": 1}

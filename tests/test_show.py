@@ -22,7 +22,9 @@ ANA = TherapistListing(
     techniques=["deep-tissue", "craniosacral"], techniques_raw=["Deep Tissue Massage", "Cranio-Sacral", "Watsu"],
     insurance=["aetna"], insurance_raw=["Aetna Health", "Venmo"], accepts_insurance=True,
     accepting_new_clients=False, accepting_new_clients_raw="Not accepting new clients",
-    hours=["Monday: 9:00 AM – 6:00 PM", "Tuesday: By appointment only"], languages=["English", "Portuguese"],
+    hours="Mo 09:00-18:00; Sa 18:00-01:00; Su off",
+    hours_raw=["Monday: 9:00 AM – 6:00 PM", "Tuesday: By appointment only", "Saturday: 6 PM – 1 AM", "Sunday: Closed"],
+    languages=["English", "Portuguese"],
     conditions=["low back pain"],
 ).to_dict()
 BEN = TherapistListing(
@@ -54,8 +56,9 @@ Address      12 Main St, Hartford, CT 06103
 Phone        860-555-0101
 Email        ana@bodywork.example
 Website      https://bodywork.example/
-Hours        Monday: 9:00 AM – 6:00 PM
-             Tuesday: By appointment only
+Hours        Mon 9:00–18:00
+             Sat 18:00–1:00 (next day)
+             Sun closed
 New clients  not accepting (as written: “Not accepting new clients”)
 Techniques   deep-tissue, craniosacral
              “Deep Tissue Massage” → deep-tissue

@@ -3,7 +3,9 @@
 The canonical form is a subset of OpenStreetMap's `opening_hours` syntax:
 
     rules      = rule *("; " rule)
-    rule       = days " " times | date " " times
+    rule       = days " " times | date " " times    rules are joined by "; ", or by ", " (an OSM
+                                                    additional rule) for hours run past midnight into
+                                                    a day another rule names: "Sa off, Fr 22:00-02:00"
     days       = day-span *("," day-span)          Mo Tu We Th Fr Sa Su; "Mo-Fr", "Tu,Th", "Mo-Tu,Th"
     times      = "off" | span *("," span)           "off": closed all that day
     span       = HH:MM "-" HH:MM                    close 24:00 = until midnight; a close earlier than
@@ -69,6 +71,7 @@ class Hours:
 # ---------------------------------------------------------------- canonical form
 
 _CANON_TIME = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_ADDITIONAL = re.compile(r",\s+(?=[A-Z])")
 _CANON_DATE = re.compile(r"^(\d{4}) (%s) (\d{1,2}) (.+)$" % "|".join(MONTHS))
 
 
@@ -111,7 +114,9 @@ def parse_hours(text: str | None) -> Hours | None:
     if not isinstance(text, str) or not text.strip():
         return None
     hours = Hours()
-    for rule in (r.strip() for r in text.split(";")):
+    # "; " separates rules that replace the days they name; ", " before a day adds an additional rule.
+    rules = [(part.strip(), i > 0) for chunk in text.split(";") for i, part in enumerate(_ADDITIONAL.split(chunk))]
+    for rule, additional in rules:
         if not rule:
             continue
         dated = _CANON_DATE.match(rule)
@@ -131,6 +136,8 @@ def parse_hours(text: str | None) -> Hours | None:
         if days is None or spans is None:
             return None
         for day in days:
+            if not additional:
+                hours.week.pop(day, None)
             for span in spans or (None,):
                 hours.add(day, span)
     return hours or None
@@ -158,11 +165,28 @@ def _groups(hours: Hours) -> list[tuple[list[int], tuple[Span, ...]]]:
     return sorted(((days, spans) for spans, days in groups.items()), key=lambda g: g[0][0])
 
 
+def _spills_into_other(days: list[int], hours: Hours) -> bool:
+    """Whether a group's hours run past midnight into a day that another group names."""
+    return any(b <= a and b > 0 and (d + 1) % 7 in hours.week and (d + 1) % 7 not in days
+               for d in days for a, b in hours.week[d])
+
+
 def format_hours(hours: Hours | None) -> str | None:
-    """The canonical string of a weekly structure (None when it holds nothing)."""
+    """The canonical string of a weekly structure (None when it holds nothing).
+
+    In OSM a rule naming a day replaces that day's hours, also the early hours
+    another rule carried past midnight ("Fr 22:00-02:00; Sa off" is closed at
+    Saturday 01:00). So a group that runs past midnight into a day named by
+    another group comes last, as an additional rule (", "), which adds instead.
+    """
     if not hours:
         return None
-    rules = [f"{_day_spans(days)} {_spans_text(spans)}" for days, spans in _groups(hours)]
+    groups = _groups(hours)
+    late = [g for g in groups if _spills_into_other(g[0], hours)]
+    text = "; ".join(f"{_day_spans(days)} {_spans_text(spans)}" for days, spans in groups if (days, spans) not in late)
+    for days, spans in late:
+        text += f"{', ' if text else ''}{_day_spans(days)} {_spans_text(spans)}"
+    rules = [text]
     for iso in sorted(hours.exceptions):
         d = date.fromisoformat(iso)
         rules.append(f"{d.year} {MONTHS[d.month - 1]} {d.day} {_spans_text(hours.exceptions[iso])}")

@@ -84,7 +84,7 @@ def _span(opens: tuple[int, bool], closes: tuple[int, bool]) -> tuple[int, int] 
 
 
 def _days(head: str) -> list[int] | None:
-    text = re.sub(r"\s*(?:\bto\b|\bthrough\b|\bthru\b|–|—)\s*", "-", head.lower())
+    text = re.sub(r"\s*(?:\bto\b|\bthrough\b|\bthru\b|–|—|-)\s*", "-", head.lower())
     text = re.sub(r"\s*(?:&|\band\b|/)\s*", ",", text).strip(" :.")
     days: list[int] = []
     for part in re.split(r"\s*,\s*|\s+", text):

@@ -33,6 +33,7 @@ class TherapistListing:
     licenses: list[dict[str, str]] = field(default_factory=list, metadata={"records": True})
     npi: str | None = None  # the National Provider Identifier (10 digits), when the registry lists them
     practice: bool | None = None  # True: a business (a registry organisation), not one therapist
+    practice_id: str | None = None  # a therapist's: the id of the practice listing (same source) they work at
     gender: str | None = None  # "female", "male", "non-binary" or the raw value lower-cased
     gender_raw: str | None = None
     languages: list[str] = field(default_factory=list)
@@ -63,7 +64,10 @@ class TherapistListing:
     settings: list[str] = field(default_factory=list)
     accepting_new_clients: bool | None = None  # None: the page does not say
     accepting_new_clients_raw: str | None = None
-    hours: list[str] = field(default_factory=list)  # one "Monday: 9:00 AM – 6:00 PM" per line
+    # Opening hours in OSM opening_hours syntax (index.model.hours), "Mo-Fr 09:00-17:00; Su off", or None.
+    hours: str | None = None
+    hours_raw: list[str] = field(default_factory=list)  # as the page wrote them, one line or item each
+    price_range: str | None = None  # as written: "$$", "$80-$150"
     profile_updated: str | None = None  # ISO date
     profile_updated_raw: str | None = None
 

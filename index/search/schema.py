@@ -42,7 +42,9 @@ from index.model.text import fold
 # 7: text terms and filter values accent-folded (index.model.text.fold); `accepting` field.
 # 8: a manifest (sizes, CRC-32s) in the meta file; hot postings with per-term CRC-32s (format 3).
 # 9: a `source` field (--source); listings carry npi, practice and licenses.
-SCHEMA_VERSION = 9
+# 10: a `licensed` field (--licensed: a board roster confirms an active licence in the listing's state).
+# 11: `hours` one OSM opening_hours string (was a list of lines); hours_raw, price_range, practice_id.
+SCHEMA_VERSION = 11
 
 
 class FoldFilter(Filter):

@@ -421,7 +421,7 @@ def parse_profile(sel: Any, url: str | None = None) -> dict[str, Any]:
         "languages": [],
         "gender_raw": None,
         "accepting_new_clients_raw": None,
-        "hours": [],
+        "hours_raw": [],
         "profile_updated_raw": None,
     }
 
@@ -447,7 +447,7 @@ def parse_profile(sel: Any, url: str | None = None) -> dict[str, Any]:
             continue
         kind, values = _section_blocks(section, heading)
         if name_ == "hours":
-            out["hours"] = dedupe(out["hours"] + values)
+            out["hours_raw"] = dedupe(out["hours_raw"] + values)
         elif name_ in _LIST_SECTIONS:
             if kind == "text":
                 values = [v for line in values for v in split_list(line)]

@@ -1,4 +1,4 @@
-"""Normalise the small profile fields: credentials, gender, new clients, last-updated date.
+"""Normalise the small profile fields: credentials, gender, new clients, hours, last-updated date.
 
 Each keeps its raw text beside it. Credentials are kept when they are known
 titles (index.model.vocabulary.CREDENTIALS); other tokens stay in `credentials_raw`
@@ -14,6 +14,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
+from index.model.hours import from_lines
 from index.model.vocabulary import CREDENTIALS
 from spiders.pipelines import StatsPipeline
 
@@ -93,6 +94,11 @@ class ProfileFieldsPipeline(StatsPipeline):
             adapter["accepting_new_clients"] = parse_accepting(raw)
             if adapter["accepting_new_clients"] is None:
                 self.inc("field/accepting_new_clients/unparsed")
+        raw = adapter.get("hours_raw")
+        if raw and not adapter.get("hours"):  # a source that read its own hours (sites) has set them
+            adapter["hours"] = from_lines(raw)
+            if adapter["hours"] is None:
+                self.inc("field/hours/unparsed")
         raw = adapter.get("profile_updated_raw")
         if raw:
             adapter["profile_updated"] = parse_date(raw)

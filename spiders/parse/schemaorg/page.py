@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import extruct
 from extruct.utils import parse_html
@@ -52,7 +52,7 @@ def canonical_url(tree: Any, url: str) -> str:
             if urlsplit(found).scheme in ("http", "https"):
                 return found
     parts = urlsplit(url)
-    return parts._replace(query="", fragment="").geturl()
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def listing_key(canonical: str) -> str:
