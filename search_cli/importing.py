@@ -87,17 +87,18 @@ def nppes(data_dir: DataDir, file, states, weekly, accept_drop, stale_days, no_i
 
 def summary_lines(report) -> list[str]:
     """The import summary: rows read, kept, skipped by reason, rate."""
-    from spiders.bulk.nppes import DEACTIVATIONS, cutoff_of
+    from spiders.bulk.nppes import DEACTIVATIONS, MONTHLY, cutoff_of
 
     kind = "the deactivation report" if report.kind == DEACTIVATIONS else f"a {report.kind} file"
-    lines = [f"Import of {report.member} ({kind}) finished in {report.seconds:.1f} s: "
-             f"{report.rows:,} rows read, {report.rows_per_second:,.0f} rows/s"]
+    lines = [(f"Import of {report.member} ({kind}) finished in {report.seconds:.1f} s: "
+             f"{report.rows:,} rows read, {report.rows_per_second:,.0f} rows/s")]
     if report.kind_reason:
         lines.append(f"  {report.kind_reason}")
     if report.newer_imported:
         ends, newer = (f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in (cutoff_of(report.member), report.newer_imported))
         lines.append(f"  older than the store: its data ends {ends}, a file already imported ends {newer}; "
-                     "it is read as an update, so nothing is marked stale for being absent from it")
+                     + ("it is read as an update, so nothing is marked stale for being absent from it"
+                        if report.kind == MONTHLY else "only rows not older than what knead holds are applied"))
     if report.kind != DEACTIVATIONS:
         stored = report.stored
         lines.append(f"  listings kept:   {report.kept:,} ({stored.get('new', 0):,} new, "

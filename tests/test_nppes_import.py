@@ -273,6 +273,8 @@ def test_an_older_weekly_file_never_overwrites_newer_data(tmp_path):
     assert result.exit_code == 0, result.output
     assert "listings kept:   1 (0 new, 1 changed, 0 unchanged)" in result.output
     assert "rows skipped:    2 older than the store" in result.output
+    assert ("older than the store: its data ends 2026-07-26, a file already imported ends 2026-11-22; "
+            "only rows not older than what knead holds are applied") in " ".join(result.output.split())
     assert "deactivated NPIs knead lists: 0 " in result.output and ", 0 gone" in result.output
     assert shown(data, "nppes:9900000016")["street"].startswith("100 Pearl St")
     assert shown(data, "nppes:9900000016")["profile_updated"] == "2026-11-20"

@@ -86,7 +86,7 @@ class ImportReport:
     replaced: int = 0  # undecodable bytes
     seconds: float = 0.0
     kind_reason: str | None = None  # why `kind`, when the file's name does not say it
-    newer_imported: str | None = None  # YYYYMMDD: a monthly file older than this published file's data
+    newer_imported: str | None = None  # YYYYMMDD: this file's data ends before that of a published import
 
     @property
     def rows_per_second(self) -> float:
@@ -137,7 +137,7 @@ def import_bulk(path: str | Path, data_dir: DataDir, *, states: Collection[str] 
         newest = _newest_cutoff(store)
         crawl_id = store.begin_crawl(registry.SOURCE, os.getpid(), scope)
         report = ImportReport(Path(path), bulk.kind, bulk.member, scope, crawl_id, kind_reason=bulk.kind_reason)
-        if bulk.kind == MONTHLY and bulk.cutoff and newest and bulk.cutoff < newest:
+        if bulk.cutoff and newest and bulk.cutoff < newest:
             report.newer_imported = newest
         published = {listing["id"]: _Stored(listing.get("profile_updated"), listing["stale"], listing.get("state"))
                      for listing in store.listings(registry.SOURCE)}
