@@ -56,6 +56,8 @@ def compact_rdfa(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         compact: dict[str, Any] = {"@id": node.get("@id"), "@type": types}
         for key in keys:
             values = [v.get("@value", v) if isinstance(v, dict) and "@value" in v else v for v in node[key]]
+            # rdflib hands a property's values back in a random order: sort the texts, so a page reads the same every time.
+            values.sort(key=lambda v: (isinstance(v, dict), "" if isinstance(v, dict) else str(v)))
             compact[_SCHEMA_KEY.sub("", key)] = values[0] if len(values) == 1 else values
         out.append(compact)
     return out
