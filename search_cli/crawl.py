@@ -162,13 +162,12 @@ def _crawl_bundled(stack: ExitStack, data_dir: DataDir, *, sample_size: int, del
         if crawl_id:
             click.echo(f"Resuming crawl {crawl_id} ({source}).", err=True)
     plans = [CrawlPlan(s.source, s.start_urls(url, data), resumed[s.source]) for s in SAMPLES]
-    with _progress() as progress:  # cleared before the summaries
-        reports = run_crawls(plans, data_dir=data_dir.root, delay=0.0 if delay is None else delay,
-                             concurrency=concurrency or 8, max_items=max_items,
-                             log_level="INFO" if verbose else "ERROR", progress=progress,
-                             http_cache=not no_http_cache)
-    failures = []
-    for report in reports:
+    failures: list[str] = []
+    shown = _EachProgress()
+
+    def ended(report) -> None:
+        """One crawl ended (the next not started yet): clear its progress, summarise and publish it."""
+        shown.clear()
         wrapped.echo(summary_lines(report))
         try:
             if report.listings_stored == 0 and not report.stats.get("knead/resume_skipped"):
@@ -176,11 +175,38 @@ def _crawl_bundled(stack: ExitStack, data_dir: DataDir, *, sample_size: int, del
             publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days, rebuild=not no_index)
         except click.ClickException as exc:
             failures.append(f"{report.source}: {exc.format_message()}")
+
+    try:
+        reports = run_crawls(plans, data_dir=data_dir.root, delay=0.0 if delay is None else delay,
+                             concurrency=concurrency or 8, max_items=max_items,
+                             log_level="INFO" if verbose else "ERROR", progress=shown.show,
+                             http_cache=not no_http_cache, on_report=ended)
+    finally:
+        shown.clear()
     if len(reports) < len(plans):
         failures.append("The crawl was interrupted before " + ", ".join(p.source for p in plans[len(reports):])
                         + " was crawled; `knead crawl --resume` continues.")
     if failures:
         raise click.ClickException("\n".join(failures))
+
+
+class _EachProgress:
+    """`_progress()` once per crawl of a sequence: shown as each crawl opens, cleared as it ends."""
+
+    def __init__(self) -> None:
+        self._open: ExitStack | None = None
+
+    def show(self, stats) -> None:
+        self.clear()
+        self._open = ExitStack()
+        update = self._open.enter_context(_progress())
+        if update is not None:
+            update(stats)
+
+    def clear(self) -> None:
+        if self._open is not None:
+            self._open.close()
+            self._open = None
 
 
 def _check_store(data_dir: DataDir) -> None:

@@ -4,14 +4,16 @@ Twisted's reactor cannot be restarted, so `spiders.run.run_crawl` runs once
 per process; several crawls share one `CrawlerProcess` instead, the next
 started when the one before has closed (one at a time: each writes its own
 crawl into the store of record, and the summary reads each one's stats
-apart). A crawl that was interrupted (Ctrl-C) ends the sequence: the crawls
-after it are not started.
+apart). `on_report` is called with each crawl's report as it ends, before
+the next starts (`knead crawl` prints its summary and publishes it there). A
+crawl that was interrupted (Ctrl-C) ends the sequence: the crawls after it
+are not started.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,12 +47,16 @@ def run_crawls(
     progress: ProgressCallback | None = None,
     http_cache: bool = True,
     extra: dict[str, Any] | None = None,
+    on_report: Callable[[CrawlReport], None] | None = None,
 ) -> list[CrawlReport]:
-    """Crawl each plan in order with knead's settings; one report per crawl that ran."""
+    """Crawl each plan in order with knead's settings; one report per crawl that ran.
+
+    An exception `on_report` raises ends the sequence and is raised again here, once the reactor stopped."""
     settings = crawl_settings(data_dir=data_dir, delay=delay, concurrency=concurrency, max_items=max_items,
                               log_level=log_level, http_cache=http_cache, extra=extra)
     process = CrawlerProcess(settings)
     reports: list[CrawlReport] = []
+    raised: list[BaseException] = []
 
     @defer.inlineCallbacks
     def one_after_another():
@@ -66,12 +72,21 @@ def run_crawls(
             started = time.monotonic()
             yield process.crawl(crawler, start_urls=list(plan.start_urls))
             stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-            reports.append(CrawlReport(source=plan.source, seconds=time.monotonic() - started, stats=stats,
-                                       max_items=max_items))
+            report = CrawlReport(source=plan.source, seconds=time.monotonic() - started, stats=stats,
+                                 max_items=max_items)
+            reports.append(report)
+            try:
+                if on_report is not None:
+                    on_report(report)
+            except BaseException as exc:  # raised again below, not lost in the reactor's Deferred
+                raised.append(exc)
+                break
             if stats.get("finish_reason") in _STOPPED:
                 break
 
     # Started before the reactor: process.start() then waits for every crawl the chain adds (join()).
     one_after_another()
     process.start()
+    if raised:
+        raise raised[0]
     return reports
