@@ -1,8 +1,9 @@
 """`knead crawl`: collect listings into the store of record, then rebuild the index.
 
-With no source named, knead serves its bundled sample directory on 127.0.0.1
-and crawls that, so a fresh install has something to search. Scrapy is
-imported only when a crawl actually runs.
+With no source named, knead serves its bundled samples on 127.0.0.1 (every
+stand-in in spiders.sample_site.bundled.SAMPLES: the AMTA-style directory,
+the NPI registry's API) and crawls each in turn, so a fresh install has
+something to search. Scrapy is imported only when a crawl actually runs.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class HttpUrl(click.ParamType):
 @click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of this source: profiles it already has are not fetched again.")
 @click.option("--accept-drop", is_flag=True, help="Publish even if the crawl found under 80% of the listings of the last published one.")
 @click.option("--stale-days", type=click.FloatRange(min=0), default=90, show_default=True, help="Drop listings that complete crawls have not found for this many days.")
-@click.option("--sample-size", type=click.IntRange(min=10), default=SAMPLE_SIZE, show_default=True, help="Therapists in the bundled sample directory (no SOURCE).")
+@click.option("--sample-size", type=click.IntRange(min=10), default=SAMPLE_SIZE, show_default=True, help="Therapists in the bundled sample directory; the registry sample holds most of them (no SOURCE).")
 @click.option("--no-http-cache", is_flag=True, help="Download every page again instead of revalidating cached ones (304).")
 @click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
@@ -83,7 +84,7 @@ def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states
     """Crawl a directory into knead's store of record and rebuild the index.
 
     \b
-    knead crawl                      # the bundled sample directory, no setup
+    knead crawl                      # every bundled sample (directory and registry), no setup
     knead crawl amta --start-url 'https://directory.example/find-massage-therapist/?location=CT'
     knead crawl nppes --state CT     # the NPI registry, by state, ZIP or city
     knead crawl sites --from-listings  # the practice websites listings point to
