@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
 from index.records.datadir import DataDir
-from search_cli import crawl_areas, wrapped
+from search_cli import crawl_areas, crawl_roster, wrapped
 from search_cli.options import StateType
 from search_cli import crawl_sites
 
@@ -69,6 +70,9 @@ class HttpUrl(click.ParamType):
 @click.option("--zip", "zips", multiple=True, type=crawl_areas.ZipType(), help="nppes: a ZIP code to crawl; repeat for several.")
 @click.option("--city", "cities", multiple=True, type=crawl_areas.CityType(), help='nppes: a city to crawl, "NAME, ST"; repeat for several.')
 @click.option("--api-url", type=HttpUrl(), default=None, help="nppes: the registry API's address (default: the public NPI registry).")
+@click.option("--board", type=crawl_roster.BoardType(), default=None, help="roster: the state board whose licence roster to crawl.")
+@click.option("--url", "roster_url", type=HttpUrl(), default=None, help="roster: the portal's base URL (default: the board's own portal).")
+@click.option("--file", "roster_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="roster: read the board's bulk CSV export instead of its portal.")
 @click.option("--delay", type=click.FloatRange(min=0), default=None, help="Seconds between requests to a domain (default 1, AutoThrottle on; 0 for the sample directory).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=None, help="Requests in flight per domain (default 1; 8 for the sample directory).")
 @click.option("--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many listings (a partial crawl: nothing is marked stale).")
@@ -80,7 +84,7 @@ class HttpUrl(click.ParamType):
 @click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.pass_obj
-def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states, zips, cities, api_url, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, verbose):
+def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states, zips, cities, api_url, board, roster_url, roster_file, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, verbose):
     """Crawl a directory into knead's store of record and rebuild the index.
 
     \b
@@ -88,6 +92,7 @@ def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states
     knead crawl amta --start-url 'https://directory.example/find-massage-therapist/?location=CT'
     knead crawl nppes --state CT     # the NPI registry, by state, ZIP or city
     knead crawl sites --from-listings  # the practice websites listings point to
+    knead crawl roster --board tx    # a state board's licence roster (Socrata)
 
     robots.txt is obeyed and requests are spaced (--delay); only public
     listing pages are read. A crawl is published (and the index rebuilt) only
@@ -99,6 +104,8 @@ def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states
         start_urls = tuple(area_urls)
     site_urls = crawl_sites.start_urls(source, start_urls, sitemaps, from_listings, data_dir)
     start_urls = tuple(site_urls) if site_urls else start_urls
+    roster_urls, roster_settings = crawl_roster.start_urls(source, board, roster_url, roster_file, start_urls)
+    start_urls = tuple(roster_urls) if roster_urls else start_urls
     if source is None and start_urls:
         raise click.UsageError("--start-url needs a SOURCE, e.g. `knead crawl amta --start-url URL`.")
     if source is not None and not start_urls:
@@ -132,8 +139,10 @@ def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states
                 progress=progress,
                 resume_crawl_id=resume_id,
                 http_cache=not no_http_cache,
+                extra=roster_settings,
             )
         wrapped.echo(summary_lines(report))
+        crawl_roster.check_report(report)
         if report.listings_stored == 0 and not report.stats.get("knead/resume_skipped"):
             raise click.ClickException("The crawl stored no listings; the index was left as it was.")
         publish(data_dir, report, accept_drop=accept_drop, stale_days=stale_days, rebuild=not no_index)
@@ -331,4 +340,5 @@ def summary_lines(report) -> list[str]:
         lines.append(f"  unmapped {kind} values: {len(values)} distinct, {sum(values.values())} occurrences:"
                      f" {shown}{more}")
     lines += crawl_sites.report_lines(report)
+    lines += crawl_roster.report_lines(report)
     return lines

@@ -203,6 +203,7 @@ class SearchFilters:
     insurance: tuple[str, ...]
     accepts_insurance: bool
     accepting_new_clients: bool
+    licensed: bool
     near: tuple[float, float, str] | None
     radius: float | None
     state: tuple[str, ...]
@@ -232,6 +233,7 @@ class SearchFilters:
         return SearchRequest(
             query=self.query or None, techniques=self.techniques, insurance=self.insurance,
             accepts_insurance=self.accepts_insurance, accepting_new_clients=self.accepting_new_clients,
+            licensed=self.licensed,
             near=(self.near[0], self.near[1]) if self.near else None,
             radius_miles=self.radius if self.radius is not None else DEFAULT_RADIUS_MILES, state=self.state,
             city=self.city, language=self.language, gender=self.gender, credential=self.credential,
@@ -249,6 +251,8 @@ class SearchFilters:
             out.append("accepts insurance")
         if self.accepting_new_clients:
             out.append("accepting new clients")
+        if self.licensed:
+            out.append("licence confirmed by a state board")
         if self.near:
             radius = self.radius if self.radius is not None else DEFAULT_RADIUS_MILES
             out.append(f"within {radius:g} miles of {self.near[2]}")
@@ -300,6 +304,9 @@ def search_options(fn):
                      help="Only listings that take health insurance (any carrier, Medicare, Medicaid, TRICARE/VA)."),
         click.option("--accepting-new-clients", is_flag=True,
                      help="Only listings that say they are taking new clients."),
+        click.option("--licensed", is_flag=True,
+                     help="Only listings a state board's roster confirms with an active licence in their state "
+                          "(`knead crawl roster`)."),
         click.option("--near", type=NearType(),
                      help='Center of a distance search: a ZIP, "City, ST" ("Hartford CT", "Hartford, Connecticut") '
                           'or "lat,lon". With a QUERY, results are nearest first by distance band (within 2, 5, 10, '

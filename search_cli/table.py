@@ -3,7 +3,8 @@
 What a person reads at 80 columns, and why it is laid out this way:
 
 - Four columns: the person (name and credentials, the business indented
-  under it, markers such as "not accepting new clients"), where (city,
+  under it, markers such as "not accepting new clients" and what a state
+  board's roster says of the licence), where (city,
   distance, phone), techniques and insurance. Each column is at least as
   wide as its longest word (rich's own measurement of each cell), so no
   word is ever broken mid-word; the room left is shared in proportion to
@@ -53,6 +54,7 @@ def _cells(row: dict[str, Any], near, request) -> list:
         who.append(Text("not accepting new clients", style="yellow"))
     if row.get("stale"):
         who.append(Text("stale: no longer found", style="yellow"))
+    who += _board_marks(row)
     where = [", ".join(filter(None, (row.get("city"), row.get("state"))))]
     if near and row.get("distance_miles") is not None:
         where.append(f"{row['distance_miles']:.1f} mi")
@@ -60,6 +62,21 @@ def _cells(row: dict[str, Any], near, request) -> list:
     return [Group(*who), Text("\n".join(filter(None, where))),
             Text(first_ids(row.get("techniques") or [], request.techniques)),
             Text(first_ids(row.get("insurance") or [], request.insurance))]
+
+
+def _board_marks(row: dict[str, Any]) -> list:
+    """What a state board's roster says, plainly: a licence it confirms, or one that lapsed or drew an action."""
+    from rich.text import Text
+
+    from index.model import licence
+
+    marks = []
+    if licence.board_confirmed(row):
+        marks.append(Text(f"\u2713 licence confirmed by the {row['state']} board", style="green"))
+    warning = licence.board_warning(row)
+    if warning:
+        marks.append(Text(f"! {warning}", style="bold red"))
+    return marks
 
 
 def column_widths(console, rows: Sequence[Sequence], width: int) -> list[int] | None:

@@ -96,13 +96,14 @@ def test_csv(tiny):
     result = run(tiny, "search", "--format", "csv", "--technique", "shiatsu", "--near", "New Haven, CT")
     assert result.output == (
         "id,source,url,scraped_at,name,credentials,credentials_raw,business,license,licenses,npi,practice,practice_id,"
+        "verification_only,"
         "gender,gender_raw,languages,"
         "address_raw,street,city,state,zip,lat,lon,phone,phone_raw,email,website,bio,techniques,techniques_raw,"
         "insurance,insurance_raw,accepts_insurance,conditions,settings,accepting_new_clients,"
         "accepting_new_clients_raw,hours,hours_raw,price_range,profile_updated,profile_updated_raw,first_seen,last_seen,"
         "stale,stale_since,score,"
         "distance_miles\n"
-        "t:2,test,https://d.example/2,,Ben Okafor,CMT; BCTMB,,,,,,,,male,,English; Spanish,,,New Haven,CT,06511,"
+        "t:2,test,https://d.example/2,,Ben Okafor,CMT; BCTMB,,,,,,,,,male,,English; Spanish,,,New Haven,CT,06511,"
         "41.3123,-72.9289,'+12035550102,,,,Shiatsu and sports massage.,shiatsu; sports,,hsa-fsa,,false,neck pain,"
         ",,,,,,,,2025-01-02T03:04:05+00:00,2025-01-02T03:04:05+00:00,false,,,"
         + str(json.loads(run(tiny, "search", "--near", "New Haven, CT", "--technique", "shiatsu")

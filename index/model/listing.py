@@ -30,10 +30,13 @@ class TherapistListing:
     business: str | None = None
     license: str | None = None  # as a directory page writes it
     # Licences a registry or board states: {"state": "CT", "number": "012345", "source": "nppes"}.
+    # A board roster's record adds status, status_raw, issued, expires, disciplined, type (index.model.licence).
     licenses: list[dict[str, str]] = field(default_factory=list, metadata={"records": True})
     npi: str | None = None  # the National Provider Identifier (10 digits), when the registry lists them
     practice: bool | None = None  # True: a business (a registry organisation), not one therapist
     practice_id: str | None = None  # a therapist's: the id of the practice listing (same source) they work at
+    # True: a roster row with no address, kept to verify licences; never indexed as a listing of its own.
+    verification_only: bool | None = None
     gender: str | None = None  # "female", "male", "non-binary" or the raw value lower-cased
     gender_raw: str | None = None
     languages: list[str] = field(default_factory=list)

@@ -98,7 +98,8 @@ def publish_crawl(data_dir: DataDir, crawl_id: int, *, pages: int, failed: int, 
         # Only a crawl that saw every page may say what is gone: a listing behind a
         # page that failed (or a registry query answered with an error) is unknown,
         # not gone, so a crawl with failures publishes what it found and marks nothing stale.
-        complete = finished and not failed
+        # A source may say it saw less than it should have (a roster's count(*) above the rows read).
+        complete = finished and not failed and not (row.get("stats") or {}).get("knead/incomplete")
         found, rates = gate.field_rates(store.staged_listings(crawl_id))
         previous = store.last_crawl(row["source"], (PUBLISHED,), scope=row["scope"])
         reasons = gate.check(

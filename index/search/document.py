@@ -23,14 +23,14 @@ import orjson
 
 from index.geo.cells import cell_terms
 from index.geo.distance import valid_coordinates
-from index.model import vocabulary
+from index.model import licence, vocabulary
 from index.model.listing import FIELD_NAMES, LIST_FIELDS, RECORD_FIELDS
 from index.model.states import STATES
 from index.model.text import MAX_ID, MAX_LIST_ITEMS, bounded_text, fold, limit_for
 from index.search import synonyms
 
 EXTRA_FIELDS = ("first_seen", "last_seen", "stale", "stale_since")  # added by the store of record
-BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients", "practice")
+BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients", "practice", "verification_only")
 FLOAT_FIELDS = ("lat", "lon")
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -56,13 +56,15 @@ def _clean_list(value: object) -> list[str]:
 
 
 def _clean_records(value: object) -> list[dict[str, str]]:
-    """A list of small records (a licence: state, number, source): string values only, bounded."""
+    """A list of small records (a licence: state, number, source): string values, bounded, and booleans
+    (a board's `disciplined`)."""
     if not isinstance(value, (list, tuple)):
         return []
     out = []
     for item in value[:MAX_LIST_ITEMS]:
         if isinstance(item, Mapping):
-            record = {str(k)[:40]: text for k, v in list(item.items())[:20] if (text := bounded_text(v)) is not None}
+            record = {str(k)[:40]: text for k, v in list(item.items())[:20]
+                      if (text := v if isinstance(v, bool) else bounded_text(v)) is not None}
             if record and record not in out:
                 out.append(record)
     return out
@@ -185,6 +187,7 @@ def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
         ("last_seen", listing.get("last_seen")),
         ("stale", "yes" if listing.get("stale") else "no"),
         ("accepting", "yes" if listing.get("accepting_new_clients") is True else ""),
+        ("licensed", "yes" if licence.board_confirmed(listing) else ""),
     ):
         if value:
             doc[name] = value

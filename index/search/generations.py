@@ -112,6 +112,8 @@ def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, b
     stale: set[str] = set()
     skipped = 0
     for raw in listings:
+        if isinstance(raw, Mapping) and raw.get("verification_only") is True:
+            continue  # a roster row with no address: it verifies licences, it is not a listing to find
         try:
             listing = document.clean_listing(raw)
         except document.InvalidListing:

@@ -31,6 +31,7 @@ class SearchRequest:
     source: tuple[str, ...] = ()  # "amta", "nppes", "roster:tx"
     gender: str | None = None  # female, male or non-binary
     accepting_new_clients: bool = False  # only listings that say they take new clients
+    licensed: bool = False  # only listings a board roster confirms (index.model.licence.board_confirmed)
     sort: str | None = None  # relevance | distance | name; None: the default
     limit: int | None = DEFAULT_LIMIT  # None: every match
     new_since: str | None = None  # ISO 8601 UTC timestamp: only listings first seen at or after it

@@ -42,9 +42,10 @@ from index.model.text import fold
 # 7: text terms and filter values accent-folded (index.model.text.fold); `accepting` field.
 # 8: a manifest (sizes, CRC-32s) in the meta file; hot postings with per-term CRC-32s (format 3).
 # 9: a `source` field (--source); listings carry npi, practice and licenses.
-# 10: a `licensed` field (--licensed: a board roster confirms an active licence in the listing's state).
+# 10: (named for the `licensed` field, which landed after 11: see 12).
 # 11: `hours` one OSM opening_hours string (was a list of lines); hours_raw, price_range, practice_id.
-SCHEMA_VERSION = 11
+# 12: a `licensed` field (--licensed: a board roster confirms an active licence in the listing's state).
+SCHEMA_VERSION = 12
 
 
 class FoldFilter(Filter):
@@ -292,6 +293,10 @@ def build_schema() -> fields.Schema:
         # "yes" when a complete crawl of its source no longer found it: left
         # out of searches unless --include-stale (a short posting list to drop).
         stale=RecurringID(),
+        # "yes" when a board roster's licence record says active (and unexpired) in the
+        # listing's state (index.model.licence.board_confirmed): --licensed. Read from the
+        # records, so a merged therapist (issue 15) is confirmed by the roster record it carries.
+        licensed=RecurringID(),
     )
 
 

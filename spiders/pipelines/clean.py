@@ -21,7 +21,7 @@ from spiders.pipelines import StatsPipeline
 
 def clean_value(name: str, value: Any) -> tuple[Any, int]:
     """(the field's value cleaned and bounded, how many cuts that took). Strings, lists of
-    strings and lists of records (a licence: each of its strings) are cleaned; anything else is kept."""
+    strings and lists of records (a licence: each of its strings; its booleans kept) are cleaned; anything else is kept."""
     cuts = 0
 
     def bounded(text: Any, limit: int) -> str | None:
@@ -41,7 +41,9 @@ def clean_value(name: str, value: Any) -> tuple[Any, int]:
     cleaned: list[Any] = []
     for item in value[:MAX_LIST_ITEMS]:
         if isinstance(item, dict):
-            item = {k: text for k, v in item.items() if (text := bounded(v, MAX_TEXT))}
+            # A board's `disciplined` is a JSON bool, kept as one.
+            item = {k: text for k, v in item.items()
+                    if (text := v if isinstance(v, bool) else bounded(v, MAX_TEXT)) not in (None, "")}
         else:
             item = bounded(item, MAX_TEXT)
         if item and item not in cleaned:

@@ -1,0 +1,246 @@
+"""`roster`: a state board's licence roster from a Socrata (SODA 2.x) dataset, or its bulk CSV.
+
+    scrapy crawl roster -a board=tx                       # data.texas.gov
+    scrapy crawl roster -a board=tx -a url=http://127.0.0.1:PORT
+    scrapy crawl roster -a board=tx -a file=roster.csv    # the portal's bulk export
+    knead crawl roster --board tx [--url URL | --file PATH]
+
+The board (spiders.rosters.boards) comes from `board`, or from the dataset id
+in a start URL (`<base>/resource/<4x4>.json`, what `knead crawl` passes), so
+the crawl's scope, and with it stale marking, is one board's dataset.
+
+API: first `count(*)` under the board's `$where`, then pages of the mapped
+columns under a stable `$order`, `$limit`/`$offset`, one after another until a
+short page. When the rows read differ from the count, the mismatch is counted
+(`roster/count_mismatch`, `roster/count_expected`, `roster/rows_read`) and the
+crawl is marked incomplete (`knead/incomplete`): it publishes what it found and
+marks nothing stale. `KNEAD_SOCRATA_TOKEN`, when set, is sent as `X-App-Token`.
+429 and 5xx go through the retry middleware (Retry-After honoured).
+
+SODA error answers (4xx with `code` or `errorCode` and `message`) are counted
+as `knead/source_errors/<code>: <message>` and the URL as failed. A column the
+mapping expects and the dataset lacks (missing from `X-SODA2-Fields`, or a 400
+`no-such-column`) stops the crawl before any row is read: its names are kept
+in `roster/missing_columns` and the crawl ends `roster_missing_column`, so
+nothing is published. The bulk CSV is checked the same way against its header
+(then no row is read).
+
+Rows of one licence that come together (Colorado: one row per discipline
+case) become one listing, disciplined when any of them says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+from scrapy.http import Response
+
+from spiders.directories.base import DirectorySpider
+from spiders.items import TherapistListing
+from spiders.middlewares.report import failed
+from spiders.rosters import rows as maprows
+from spiders.rosters import soql
+from spiders.rosters.boards import BOARDS, Board, board_for_dataset
+
+TOKEN_ENV = "KNEAD_SOCRATA_TOKEN"
+MISSING_COLUMN = "roster_missing_column"  # the finish reason when the dataset lacks a mapped column
+_DATASET = re.compile(r"/resource/([a-z0-9]{4}-[a-z0-9]{4})\.json$")
+# Answers whose body the spider reads (SODA's error JSON) rather than Scrapy dropping them.
+_ERROR_CODES = [400, 401, 403, 404]
+
+
+def board_of(url: str) -> Board | None:
+    match = _DATASET.search(urlsplit(url).path)
+    return board_for_dataset(match.group(1)) if match else None
+
+
+class RosterSpider(DirectorySpider):
+    name = "roster"
+
+    def __init__(self, board: str | None = None, url: str | None = None, file: str | None = None,
+                 start_url: str | None = None, start_urls: Any = None, *args: Any, **kwargs: Any) -> None:
+        chosen = BOARDS.get((board or "").strip().lower()) if board else None
+        if board and chosen is None:
+            raise ValueError(f"unknown board {board!r}: one of {', '.join(BOARDS)}")
+        if chosen is not None and not (start_url or start_urls):
+            start_url = chosen.resource_url(url)
+        super().__init__(start_url, start_urls, *args, **kwargs)
+        found = {board_of(u) for u in self.start_urls}
+        if chosen is None:
+            if len(found) != 1 or None in found:
+                raise ValueError("name one board's dataset: -a board=tx, or a start URL "
+                                 "<portal>/resource/<dataset id>.json of a known board")
+            chosen = found.pop()
+        self.board: Board = chosen  # type: ignore[assignment]
+        self.base_url = self.start_urls[0]
+        self.file = file
+        self.expected: int | None = None
+        self.rows_read = 0
+        self.pending: dict[str, Any] | None = None  # the last row's listing, until the next row's key differs
+
+    # -- requests -------------------------------------------------------------
+
+    def request(self, params: dict[str, str], callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        headers = {"Accept": "application/json"}
+        token = os.environ.get(TOKEN_ENV, "").strip()
+        if token:
+            headers["X-App-Token"] = token
+        return scrapy.Request(soql.url(self.base_url, params), callback=callback, headers=headers,
+                              cb_kwargs=cb_kwargs, meta={"handle_httpstatus_list": _ERROR_CODES})
+
+    async def start(self) -> AsyncIterator[Any]:
+        path = self.file or self.settings.get("KNEAD_ROSTER_FILE")
+        if path:
+            for item in self.file_listings(Path(path)):
+                yield item
+            return
+        yield self.request(soql.count_params(self.board), self.parse_count)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        return iter(())
+
+    def parse_count(self, response: Response) -> Iterator[Any]:
+        answer = self.answer(response)
+        if answer is None:
+            return
+        try:
+            self.expected = int(answer[0]["n"])
+        except (IndexError, KeyError, TypeError, ValueError):
+            self.malformed(response, f"count: no count in {response.text[:200]!r}")
+        yield self.request(soql.page_params(self.board, 0), self.parse_page, offset=0)
+
+    def parse_page(self, response: Response, offset: int) -> Iterator[Any]:
+        if offset == 0 and not self.check_fields(response):
+            return
+        answer = self.answer(response)
+        if answer is None:
+            self.mark_incomplete()
+            return
+        self.count("pages/api")
+        self.rows_read += len(answer)
+        for row in answer:
+            yield from self.row_listing(row)
+        if len(answer) >= self.board.page_size:
+            yield self.request(soql.page_params(self.board, offset + len(answer)), self.parse_page,
+                               offset=offset + len(answer))
+            return
+        yield from self.flush()
+        self.check_count()
+
+    # -- answers ----------------------------------------------------------------
+
+    def answer(self, response: Response) -> list[dict[str, Any]] | None:
+        """The JSON array of a 200 answer; None after counting an error answer."""
+        if response.status >= 400:
+            self.soda_error(response)
+            return None
+        data = self.parsed(response, "roster", lambda r: json.loads(r.text))
+        if not isinstance(data, list):
+            if data is not None:
+                self.malformed(response, "roster: not a JSON array")
+            return None
+        return [row for row in data if isinstance(row, dict)]
+
+    def soda_error(self, response: Response) -> None:
+        try:
+            body = json.loads(response.text)
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        code = str(body.get("errorCode") or body.get("code") or f"HTTP {response.status}")
+        message = " ".join(str(body.get("message") or "").split())[:200]
+        column = (body.get("data") or {}).get("column") if isinstance(body.get("data"), dict) else None
+        if code.endswith("no-such-column"):
+            named = column or message.rpartition(":")[2].strip()
+            self.missing_columns([named] if named else [], response)
+        description = f"{code}: {message}" if message else code
+        self.count(f"knead/source_errors/{description}")
+        failed(self.crawler.stats, response.url, f"SODA error {description}")
+        self.logger.warning("the portal answered %s for %s (request id %s)", description, response.url,
+                            response.headers.get("X-Socrata-RequestId", b"-").decode("latin-1"))
+
+    def check_fields(self, response: Response) -> bool:
+        """False (and the crawl closing) when X-SODA2-Fields lacks a mapped column."""
+        header = response.headers.get("X-SODA2-Fields")
+        if response.status != 200 or not header:
+            return True  # an error answer speaks for itself; very wide datasets omit the header
+        try:
+            fields = set(json.loads(header.decode("utf-8")))
+        except ValueError:
+            return True
+        missing = [c for c in soql.selected(self.board) if not c.startswith(":") and c not in fields]
+        if missing:
+            self.missing_columns(missing, response)
+        return True
+
+    def missing_columns(self, columns: list[str], where: Any) -> None:
+        """Record the columns the dataset lacks; from a callback, close the crawl at once."""
+        self.crawler.stats.set_value("roster/missing_columns", columns)
+        self.crawler.stats.set_value("roster/dataset", getattr(where, "url", str(where)))
+        self.logger.error("the %s mapping expects column(s) %s, which %s does not have", self.board.key,
+                          ", ".join(columns), getattr(where, "url", where))
+        if isinstance(where, Response):
+            raise CloseSpider(MISSING_COLUMN)
+
+    def check_count(self) -> None:
+        self.crawler.stats.set_value("roster/rows_read", self.rows_read)
+        if self.expected is None:
+            return
+        self.crawler.stats.set_value("roster/count_expected", self.expected)
+        if self.expected != self.rows_read:
+            self.count("roster/count_mismatch")
+            self.mark_incomplete()
+            self.logger.warning("the portal counted %d rows but %d were read: the dataset may have changed "
+                                "during the crawl", self.expected, self.rows_read)
+
+    def mark_incomplete(self) -> None:
+        self.crawler.stats.set_value("knead/incomplete", 1)
+
+    # -- rows -> listings ---------------------------------------------------------
+
+    def row_listing(self, row: dict[str, Any]) -> Iterator[TherapistListing]:
+        if not maprows.is_massage(self.board, row):
+            self.count("listings/dropped/not_massage")
+            return
+        values = maprows.listing_values(self.board, row, base=self.base_url.rsplit("/resource/", 1)[0])
+        if values is None:
+            self.count("listings/dropped/no_licence_or_name")
+            return
+        if values.get("verification_only"):
+            self.count("roster/verification_only")
+        if self.pending is not None and self.pending["id"] == values["id"]:
+            self.count("roster/rows_merged")
+            maprows.merge_rows(self.board, self.pending, values)
+            return
+        yield from self.flush()
+        self.pending = values
+
+    def flush(self) -> Iterator[TherapistListing]:
+        if self.pending is not None:
+            values, self.pending = self.pending, None
+            yield TherapistListing(scraped_at=self.now_iso(), **values)
+
+    def file_listings(self, path: Path) -> Iterator[Any]:
+        """The board's bulk CSV export: human column names, the same mapping, massage rows only."""
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = {maprows.field_name(h) for h in reader.fieldnames or ()}
+            missing = [c for c in soql.selected(self.board) if not c.startswith(":") and c not in header]
+            if missing:  # nothing is read: the crawl finds no listings, the gate publishes nothing
+                self.missing_columns(missing, str(path))
+                return
+            for line in reader:
+                row = {maprows.field_name(k): v for k, v in line.items() if k is not None and v not in (None, "")}
+                self.rows_read += 1
+                yield from self.row_listing(row)
+        yield from self.flush()
+        self.crawler.stats.set_value("roster/rows_read", self.rows_read)
