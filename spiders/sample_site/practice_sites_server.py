@@ -12,7 +12,9 @@ each with its own robots.txt, sitemaps and politeness slot:
 All addresses share one port: the first binds any free port (or `port`), the
 others take the same one; when one of them is taken the whole set is tried
 again on another port. `down` names addresses left without a listener (a
-crawl gets "connection refused" there), for tests of a host that is down.
+crawl gets "connection refused" there), for tests of a host that is down;
+`latency` makes every answer take that long, so that a polite crawler's
+requests to several hosts visibly overlap while each host gets one at a time.
 Pages and sitemaps are generated (spiders.sample_site.practice_sites); their
 placeholders for the address and port are filled in as they are served.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
         owner, site = self.server.owner, self.server.site
         owner.begin(site.address, self.command, self.path)
         try:
+            if owner.latency:
+                time.sleep(owner.latency)
             status, body, content_type = owner.answer(site, urlsplit(self.path).path)
             headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
             if status == 200:
@@ -78,8 +83,9 @@ class _Handler(BaseHTTPRequestHandler):
 class PracticeSitesServer:
     """Every practice site on its own loopback address, all on one port, each in a thread."""
 
-    def __init__(self, sites: list[PracticeSite], port: int = 0, down: Iterable[str] = ()):
+    def __init__(self, sites: list[PracticeSite], port: int = 0, down: Iterable[str] = (), latency: float = 0.0):
         self.sites = list(sites)
+        self.latency = latency  # seconds each answer takes, so that requests to several hosts overlap
         self.port = port
         self.down = list(down)
         self._servers: list[_Server] = []
