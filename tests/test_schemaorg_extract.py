@@ -58,7 +58,10 @@ def test_graph_business_and_employee_joined_by_id(harborline):
     assert "LMT" in mara["credentials_raw"]
     assert mara["languages"] == ["English", "Portuguese"]
     assert "Oncology massage" in mara["techniques_raw"]
-    assert mara["city"] == "Hartford" and mara["hours"] == practice["hours"]  # where she works
+    assert mara["city"] == "Hartford" and mara["phone_raw"] == "+1-860-555-0147"  # where she works
+    # the practice's hours, plans and offers are its own, not said of her
+    assert (mara.get("hours"), mara.get("insurance_raw"), mara.get("accepting_new_clients")) == (None, None, None)
+    assert "Swedish massage" not in mara["techniques_raw"]
 
 
 def test_the_malformed_breadcrumb_block_costs_nothing(harborline):

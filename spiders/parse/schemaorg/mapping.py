@@ -185,7 +185,7 @@ def _credentials(person: dict[str, Any], out: dict[str, Any], practice_state: st
 
 def person_listing(person: dict[str, Any], url: str, counts: Counter,
                    practice: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A therapist; with `practice`, one who works there (its place and contact fill the gaps)."""
+    """A therapist; with `practice`, one who works there (its address, phone and site fill the gaps)."""
     out = _common(person, url, counts)
     given, family = first_text(person.get("givenName")), first_text(person.get("familyName"))
     out["name"] = first_text(person.get("name")) or " ".join(filter(None, (given, family))) or None
@@ -193,14 +193,12 @@ def person_listing(person: dict[str, Any], url: str, counts: Counter,
     out["bio"] = clean_text(person.get("description"))
     _credentials(person, out, practice.get("state") if practice else None)
     if practice is not None:
+        # Where and how to reach them is the practice's; its hours, plans, prices and offers stay the
+        # practice's own (a clinic's Saturday hours or networks need not be this therapist's).
         out["business"] = practice.get("name")
-        for key in ("street", "city", "state", "zip", "address_raw", "phone_raw", "lat", "lon", "hours",
-                    "hours_raw", "website"):
+        for key in ("street", "city", "state", "zip", "address_raw", "phone_raw", "lat", "lon", "website"):
             if out.get(key) in (None, []) and practice.get(key) not in (None, []):
                 out[key] = practice[key]
-        for key in ("insurance_raw", "accepting_new_clients", "accepting_new_clients_raw", "price_range"):
-            out.setdefault(key, practice.get(key))
-        out["techniques_raw"] = list(dict.fromkeys(out["techniques_raw"] + practice.get("techniques_raw", [])))
     return out
 
 
