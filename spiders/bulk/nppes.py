@@ -194,7 +194,8 @@ def _data_file(path: Path, member: str, size: int | None, asked: str | None) -> 
         return BulkFile(path, kind, member, size, kind_reason=reason)
     kind = MONTHLY if match[1] == FIRST_ENUMERATION else WEEKLY
     if asked and asked != kind:
-        raise KindConflict(f"{path}: its data file {Path(member).name} is a {kind} file "
+        named = str(path) if Path(member).name == path.name else f"{path}: its data file {Path(member).name}"
+        raise KindConflict(f"{named} is a {kind} file "
                            f"({'it starts on ' + FIRST_ENUMERATION if kind == MONTHLY else 'it spans one week'}), "
                            f"not a {asked} one; leave out --{asked}.")
     return BulkFile(path, kind, member, size, cutoff=match[2])
