@@ -9,10 +9,14 @@ generator's truth table (spiders.sample_site.people), which says who is who.
 from __future__ import annotations
 
 import json
+import signal
+import time
 import urllib.request
 
 import pytest
 from knead_proc import run_knead, start_knead
+
+from index.records.store import RecordStore
 
 from spiders.sample_site import generate
 from spiders.sample_site.bundled import SAMPLES, BundledData
@@ -152,6 +156,36 @@ def test_the_registry_sample_is_deterministic_and_leaves_the_directory_as_it_was
     assert [p.as_dict() for p in first.people] == [p.as_dict() for p in second.people]
     assert list(first.directory.therapists) == plain
     assert BundledData(generate(SIZE, seed=8)).registry_records != first.registry_records
+
+
+def test_an_interrupted_crawl_of_the_samples_says_what_was_left_and_resume_finishes_every_sample(tmp_path):
+    proc = start_knead("crawl", "--sample-size", "300", "--delay", "0.05", data_dir=tmp_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _started(tmp_path):
+        time.sleep(0.2)
+    time.sleep(1)  # a few pages in
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "Crawl of amta was interrupted" in out and "Crawl of nppes" not in out
+    assert "The crawl was interrupted before nppes was crawled; `knead crawl --resume` continues." in err
+    resumed = run_knead("crawl", "--sample-size", "300", "--resume", data_dir=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Resuming crawl 1 (amta)." in resumed.stderr
+    assert "Crawl of amta finished" in resumed.stdout and "Crawl of nppes finished" in resumed.stdout
+    assert resumed.stdout.count("Published: ") == 2
+
+
+def _started(data_dir) -> bool:
+    """True once the first sample's crawl is under way (its crawl recorded in the store)."""
+    path = data_dir / "records.sqlite3"
+    if not path.exists():
+        return False
+    try:
+        with RecordStore(path) as store:
+            return bool(store.crawls("amta"))
+    except Exception:  # the crawl is creating the store right now
+        return False
 
 
 def _ascii(text: str) -> str:
