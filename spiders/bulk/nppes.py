@@ -50,7 +50,7 @@ from spiders.parse.nppes import MASSAGE_CODES
 MONTHLY, WEEKLY, DEACTIVATIONS = "monthly", "weekly", "deactivation report"
 FIRST_ENUMERATION = "20050523"  # the first date of every monthly file's member name
 
-_DATA_MEMBER = re.compile(r"(?:^|/)npidata_pfile_(\d{8})-(\d{8}).csv$", re.IGNORECASE)
+_DATA_MEMBER = re.compile(r"(?:^|/)npidata_pfile_(\d{8})-(\d{8})\.csv$", re.IGNORECASE)
 _REPORT_COLUMNS = ("NPI", "NPPES Deactivation Date")
 _BUFFER = 1 << 20
 # Deactivated rows start `"<NPI>","",` (an empty Entity Type Code) in CMS's column order.
