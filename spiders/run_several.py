@@ -78,7 +78,7 @@ def run_crawls(
             try:
                 if on_report is not None:
                     on_report(report)
-            except BaseException as exc:  # raised again below, not lost in the reactor's Deferred
+            except BaseException as exc:  # noqa: BLE001 - raised again below, not lost in the reactor's Deferred
                 raised.append(exc)
                 break
             if stats.get("finish_reason") in _STOPPED:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import time
 import urllib.request
 
 import pytest
 from knead_proc import run_knead, start_knead
 
-from index.records.store import RecordStore
-
+from index.records.store import RecordStore, StoreDamaged
 from spiders.sample_site import generate
 from spiders.sample_site.bundled import SAMPLES, BundledData
 
@@ -184,7 +184,7 @@ def _started(data_dir) -> bool:
     try:
         with RecordStore(path) as store:
             return bool(store.crawls("amta"))
-    except Exception:  # the crawl is creating the store right now
+    except (sqlite3.Error, StoreDamaged):  # the crawl is creating the store right now
         return False
 
 
