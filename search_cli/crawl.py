@@ -194,8 +194,8 @@ def _crawl_bundled(stack: ExitStack, data_dir: DataDir, *, sample_size: int, del
     finally:
         shown.clear()
     if len(reports) < len(plans):
-        failures.append("The crawl was interrupted before " + ", ".join(p.source for p in plans[len(reports):])
-                        + " was crawled; `knead crawl --resume` continues.")
+        failures.append("The crawl was interrupted before it reached "
+                        + ", ".join(p.source for p in plans[len(reports):]) + "; `knead crawl --resume` continues.")
     if failures:
         raise click.ClickException("\n".join(failures))
 

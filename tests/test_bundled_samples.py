@@ -168,12 +168,13 @@ def test_an_interrupted_crawl_of_the_samples_says_what_was_left_and_resume_finis
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1
     assert "Crawl of amta was interrupted" in out and "Crawl of nppes" not in out
-    assert "The crawl was interrupted before nppes was crawled; `knead crawl --resume` continues." in err
+    later = ", ".join(s.source for s in SAMPLES[1:])
+    assert f"The crawl was interrupted before it reached {later}; `knead crawl --resume` continues." in err
     resumed = run_knead("crawl", "--sample-size", "300", "--resume", data_dir=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "Resuming crawl 1 (amta)." in resumed.stderr
     assert "Crawl of amta finished" in resumed.stdout and "Crawl of nppes finished" in resumed.stdout
-    assert resumed.stdout.count("Published: ") == 2
+    assert resumed.stdout.count("Published: ") == len(SAMPLES)
 
 
 def _started(data_dir) -> bool:
