@@ -13,7 +13,14 @@ import opening_hours
 import pytest
 
 from index.model.hours import (
-    day_index, format_hours, from_lines, from_specification, from_text, is_open, parse_hours, readable,
+    day_index,
+    format_hours,
+    from_lines,
+    from_specification,
+    from_text,
+    is_open,
+    parse_hours,
+    readable,
 )
 
 CANONICAL = [

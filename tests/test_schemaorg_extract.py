@@ -208,4 +208,4 @@ def test_a_page_without_structured_data_gives_nothing():
 
 def test_the_extraction_does_not_import_scrapy():
     code = "import sys, spiders.parse.schemaorg; sys.exit('scrapy' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1]).returncode == 0
+    assert subprocess.run([sys.executable, "-c", code], check=False, cwd=Path(__file__).parents[1]).returncode == 0

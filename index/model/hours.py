@@ -72,7 +72,7 @@ class Hours:
 
 _CANON_TIME = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _ADDITIONAL = re.compile(r",\s+(?=[A-Z])")
-_CANON_DATE = re.compile(r"^(\d{4}) (%s) (\d{1,2}) (.+)$" % "|".join(MONTHS))
+_CANON_DATE = re.compile(rf"^(\d{{4}}) ({'|'.join(MONTHS)}) (\d{{1,2}}) (.+)$")
 
 
 def _minutes(text: str) -> int:
@@ -270,7 +270,32 @@ def is_open(hours: Hours | str | None, day: int | str, minute_of_day: int | None
 
 
 # ---------------------------------------------------------------- readers of wild forms
-from index.model.hours_wild import from_lines, from_specification, from_text  # noqa: E402  (re-exported)
+# The readers live in hours_wild, which builds `Hours` values: imported as a module (either may load first).
+from index.model import hours_wild as _wild
 
-__all__ = ["Hours", "parse_hours", "format_hours", "readable", "is_open", "day_index",
-           "from_specification", "from_text", "from_lines"]
+
+def from_specification(items: Any) -> str | None:
+    """schema.org `openingHoursSpecification` items in the canonical form, or None (index.model.hours_wild)."""
+    return _wild.from_specification(items)
+
+
+def from_text(value: Any) -> str | None:
+    """schema.org `openingHours` strings in the canonical form, or None (index.model.hours_wild)."""
+    return _wild.from_text(value)
+
+
+def from_lines(lines: Any) -> str | None:
+    """Directory lines ("Monday: 9:00 AM – 6:00 PM") in the canonical form, or None (index.model.hours_wild)."""
+    return _wild.from_lines(lines)
+
+__all__ = [
+    "Hours",
+    "day_index",
+    "format_hours",
+    "from_lines",
+    "from_specification",
+    "from_text",
+    "is_open",
+    "parse_hours",
+    "readable",
+]

@@ -25,7 +25,11 @@ import re
 from datetime import date
 from typing import Any
 
-from index.model.hours import DAY_MINUTES, Hours, format_hours
+from index.model import (
+    hours as canonical,  # a module, not names: index.model.hours imports this one back
+)
+
+DAY_MINUTES = 24 * 60
 
 _DAY_WORDS = (
     ("mo", ("monday", "mon", "mo")), ("tu", ("tuesday", "tues", "tue", "tu")),
@@ -44,7 +48,7 @@ _SPAN = re.compile(rf"({_TIME})\s*(?:-|\bto\b|\buntil\b|\btill\b)\s*({_TIME})")
 _CLOSED = re.compile(r"^(closed|off|geschlossen|not open)\.?$")
 _ALL_DAY = re.compile(r"^(24/7|24 hours|open 24 hours|24h|00:00-24:00)$")
 _APPOINTMENT = re.compile(r"appointment|appt|call for|by arrangement")
-_RULE_SPLIT = re.compile(rf"\s*;\s*|\s*\n\s*|(?<=[\dmdf.])\s*,\s*(?=(?:{_DAY}|{_GROUP})\b)", re.I)
+_RULE_SPLIT = re.compile(rf"\s*;\s*|\s*\n\s*|(?<=[\dmdf.])\s*,\s*(?=(?:{_DAY}|{_GROUP})\b)", re.IGNORECASE)
 
 
 def parse_time(text: Any) -> tuple[int, bool] | None:
@@ -104,8 +108,8 @@ def _days(head: str) -> list[int] | None:
 def _times(tail: str) -> list[tuple[int, int] | None] | None:
     """The spans of a rule's time part ([None] = closed, [] = no information); None if unreadable."""
     text = re.sub(r"[–—−]", "-", tail.lower()).strip(" :.,")
-    if not text or _ALL_DAY.match(text.replace(" ", "") if "/" in text else text):
-        return [(0, DAY_MINUTES)] if text else [(0, DAY_MINUTES)]
+    if not text or _ALL_DAY.match(text):  # OSM: days without times are open all day
+        return [(0, DAY_MINUTES)]
     if _CLOSED.match(text):
         return [None]
     if _APPOINTMENT.search(text):
@@ -123,7 +127,7 @@ def _times(tail: str) -> list[tuple[int, int] | None] | None:
     return spans
 
 
-def _rule(hours: Hours, rule: str) -> bool:
+def _rule(hours: canonical.Hours, rule: str) -> bool:
     """Add one rule ("Mo-Fr 09:00-17:00", "Monday: 9 AM – 6 PM"); False if unreadable."""
     text = re.sub(r"[–—−]", "-", rule.strip().lower())
     if not text:
@@ -147,14 +151,14 @@ def _rule(hours: Hours, rule: str) -> bool:
 
 def _read(values: Any) -> str | None:
     items = values if isinstance(values, (list, tuple)) else [values]
-    hours = Hours()
+    hours = canonical.Hours()
     for item in items:
         if not isinstance(item, str):
             return None
         for rule in _RULE_SPLIT.split(item.strip()):
             if not _rule(hours, rule):
                 return None
-    return format_hours(hours)
+    return canonical.format_hours(hours)
 
 
 def from_text(value: Any) -> str | None:
@@ -187,7 +191,7 @@ def _iso(value: Any) -> str | None:
 def from_specification(items: Any) -> str | None:
     """schema.org `openingHoursSpecification` (one item or a list) in the canonical form, or None."""
     items = items if isinstance(items, list) else [items]
-    hours = Hours()
+    hours = canonical.Hours()
     for item in items:
         if not isinstance(item, dict):
             return None
@@ -215,4 +219,4 @@ def from_specification(items: Any) -> str | None:
             if d is None:
                 return None
             hours.add(d, span)
-    return format_hours(hours)
+    return canonical.format_hours(hours)

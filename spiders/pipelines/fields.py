@@ -97,8 +97,8 @@ class ProfileFieldsPipeline(StatsPipeline):
         raw = adapter.get("hours_raw")
         if raw and not adapter.get("hours"):  # a source that read its own hours (sites) has set them
             adapter["hours"] = from_lines(raw)
-            if adapter["hours"] is None:
-                self.inc("field/hours/unparsed")
+            if adapter["hours"] is None and not all("appointment" in line.lower() for line in raw):
+                self.inc("field/hours/unparsed")  # "By appointment only" says no hours; it is not unread
         raw = adapter.get("profile_updated_raw")
         if raw:
             adapter["profile_updated"] = parse_date(raw)

@@ -32,7 +32,7 @@ PAGE_TYPES = frozenset({"webpage", "website", "breadcrumblist", "itempage", "abo
                         "collectionpage", "profilepage", "imageobject", "searchaction"})
 MAX_DEPTH = 8  # nesting bound for resolving and walking (offer catalogs, people)
 
-_TYPE_PREFIX = re.compile(r"^(https?://)?(www\.)?(schema\.org/|schema:)", re.I)
+_TYPE_PREFIX = re.compile(r"^(https?://)?(www\.)?(schema\.org/|schema:)", re.IGNORECASE)
 _SCHEMA_KEY = re.compile(r"^https?://(www\.)?schema\.org/")
 
 

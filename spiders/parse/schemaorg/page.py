@@ -28,7 +28,15 @@ from extruct.utils import parse_html
 from lxml import etree
 
 from . import jsonld
-from .graph import BUSINESS_TYPES, NOT_MASSAGE_TYPES, PAGE_TYPES, PERSON, Graph, compact_rdfa, type_names
+from .graph import (
+    BUSINESS_TYPES,
+    NOT_MASSAGE_TYPES,
+    PAGE_TYPES,
+    PERSON,
+    Graph,
+    compact_rdfa,
+    type_names,
+)
 from .mapping import SOURCE, business_listing, people_of, person_listing
 from .values import strip_scheme
 

@@ -13,7 +13,7 @@ from typing import Any
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
-_PLACEHOLDER = re.compile(r"^(null|none|n/?a|undefined|-+|tbd|\[.*\]|\{\{.*\}\}|\{.*\})$|x{3,}", re.I)
+_PLACEHOLDER = re.compile(r"^(null|none|n/?a|undefined|-+|tbd|\[.*\]|\{\{.*\}\}|\{.*\})$|x{3,}", re.IGNORECASE)
 
 
 def as_list(value: Any) -> list[Any]:
