@@ -172,3 +172,34 @@ def test_opening_hours_strings(value, expected):
 ])
 def test_directory_lines(lines, expected):
     assert from_lines(lines) == expected
+
+
+def test_the_fields_pipeline_turns_directory_lines_into_canonical_hours():
+    from scrapy.utils.test import get_crawler
+
+    from index.model.listing import TherapistListing
+    from spiders.pipelines.fields import ProfileFieldsPipeline
+
+    crawler = get_crawler()
+    pipe = ProfileFieldsPipeline.from_crawler(crawler)
+    items = [TherapistListing(hours_raw=["Monday: 9:00 AM – 6:00 PM", "Sunday: Closed"]),
+             TherapistListing(hours_raw=["Tuesday: By appointment only"]),
+             TherapistListing(hours_raw=["Closed Thanksgiving Day (Nov 26, 2026)"]),
+             TherapistListing(hours="Sa 10:00-14:00", hours_raw=["Sa 10:00-14:00"])]
+    for item in items:
+        pipe.process_item(item)
+    assert [i.hours for i in items] == ["Mo 09:00-18:00; Su off", None, None, "Sa 10:00-14:00"]
+    assert items[2].hours_raw == ["Closed Thanksgiving Day (Nov 26, 2026)"]  # kept as written
+    assert crawler.stats.get_value("listings/field/hours/unparsed") == 1  # not the appointment-only one
+
+
+def test_either_hours_module_may_be_imported_first():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    for first in ("index.model.hours_wild", "index.model.hours"):
+        code = f"import {first}; from index.model.hours import from_lines; print(from_lines(['Mon: 9-5']))"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                              cwd=Path(__file__).parents[1])
+        assert done.stdout == "Mo 09:00-17:00\n", done.stderr
