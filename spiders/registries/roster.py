@@ -18,7 +18,7 @@ marks nothing stale. `KNEAD_SOCRATA_TOKEN`, when set, is sent as `X-App-Token`.
 429 and 5xx go through the retry middleware (Retry-After honoured).
 
 SODA error answers (4xx with `code` or `errorCode` and `message`) are counted
-as `knead/source_errors/<code>: <message>` and the URL as failed. A column the
+as `knead/source_errors/<code>: <message>` (the URL is failed by the failure log). A column the
 mapping expects and the dataset lacks (missing from `X-SODA2-Fields`, or a 400
 `no-such-column`) stops the crawl before any row is read: its names are kept
 in `roster/missing_columns` and the crawl ends `roster_missing_column`, so
@@ -46,7 +46,6 @@ from scrapy.http import Response
 
 from spiders.directories.base import DirectorySpider
 from spiders.items import TherapistListing
-from spiders.middlewares.report import failed
 from spiders.rosters import rows as maprows
 from spiders.rosters import soql
 from spiders.rosters.boards import BOARDS, Board, board_for_dataset
@@ -97,6 +96,11 @@ class RosterSpider(DirectorySpider):
         return scrapy.Request(soql.url(self.base_url, params), callback=callback, headers=headers,
                               cb_kwargs=cb_kwargs, meta={"handle_httpstatus_list": _ERROR_CODES})
 
+    @property
+    def page_size(self) -> int:
+        """Rows a page asks for: the board's, or `KNEAD_ROSTER_PAGE_SIZE` (tests page small rosters)."""
+        return self.settings.getint("KNEAD_ROSTER_PAGE_SIZE") or self.board.page_size
+
     async def start(self) -> AsyncIterator[Any]:
         path = self.file or self.settings.get("KNEAD_ROSTER_FILE")
         if path:
@@ -116,7 +120,7 @@ class RosterSpider(DirectorySpider):
             self.expected = int(answer[0]["n"])
         except (IndexError, KeyError, TypeError, ValueError):
             self.malformed(response, f"count: no count in {response.text[:200]!r}")
-        yield self.request(soql.page_params(self.board, 0), self.parse_page, offset=0)
+        yield self.request(soql.page_params(self.board, 0, self.page_size), self.parse_page, offset=0)
 
     def parse_page(self, response: Response, offset: int) -> Iterator[Any]:
         if offset == 0 and not self.check_fields(response):
@@ -129,8 +133,8 @@ class RosterSpider(DirectorySpider):
         self.rows_read += len(answer)
         for row in answer:
             yield from self.row_listing(row)
-        if len(answer) >= self.board.page_size:
-            yield self.request(soql.page_params(self.board, offset + len(answer)), self.parse_page,
+        if len(answer) >= self.page_size:
+            yield self.request(soql.page_params(self.board, offset + len(answer), self.page_size), self.parse_page,
                                offset=offset + len(answer))
             return
         yield from self.flush()
@@ -159,14 +163,14 @@ class RosterSpider(DirectorySpider):
         code = str(body.get("errorCode") or body.get("code") or f"HTTP {response.status}")
         message = " ".join(str(body.get("message") or "").split())[:200]
         column = (body.get("data") or {}).get("column") if isinstance(body.get("data"), dict) else None
+        description = f"{code}: {message}" if message else code
+        # The URL itself is already failed (HTTP 4xx) by the failure log middleware.
+        self.count(f"knead/source_errors/{description}")
+        self.logger.warning("the portal answered %s for %s (request id %s)", description, response.url,
+                            response.headers.get("X-Socrata-RequestId", b"-").decode("latin-1"))
         if code.endswith("no-such-column"):
             named = column or message.rpartition(":")[2].strip()
             self.missing_columns([named] if named else [], response)
-        description = f"{code}: {message}" if message else code
-        self.count(f"knead/source_errors/{description}")
-        failed(self.crawler.stats, response.url, f"SODA error {description}")
-        self.logger.warning("the portal answered %s for %s (request id %s)", description, response.url,
-                            response.headers.get("X-Socrata-RequestId", b"-").decode("latin-1"))
 
     def check_fields(self, response: Response) -> bool:
         """False (and the crawl closing) when X-SODA2-Fields lacks a mapped column."""
@@ -185,9 +189,10 @@ class RosterSpider(DirectorySpider):
     def missing_columns(self, columns: list[str], where: Any) -> None:
         """Record the columns the dataset lacks; from a callback, close the crawl at once."""
         self.crawler.stats.set_value("roster/missing_columns", columns)
-        self.crawler.stats.set_value("roster/dataset", getattr(where, "url", str(where)))
+        dataset = getattr(where, "url", str(where)).split("?")[0]
+        self.crawler.stats.set_value("roster/dataset", dataset)
         self.logger.error("the %s mapping expects column(s) %s, which %s does not have", self.board.key,
-                          ", ".join(columns), getattr(where, "url", where))
+                          ", ".join(columns), dataset)
         if isinstance(where, Response):
             raise CloseSpider(MISSING_COLUMN)
 

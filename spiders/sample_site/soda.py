@@ -104,6 +104,27 @@ def answer(rows: list[dict[str, Any]], columns: list[str], query: Mapping[str, s
     return page, fields
 
 
+def respond(datasets: Mapping[str, list[dict[str, Any]]], columns: Mapping[str, list[str]], path: str, query: str,
+            count_extra: Mapping[str, int] | None = None) -> tuple[int, Any, dict[str, str]]:
+    """(status, JSON body, headers) for a GET of `path?query` (a path under the portal's root)."""
+    found = _RESOURCE.match(path)
+    if not found or found[1] not in datasets:
+        return 404, {"message": f"Dataset not found: {path}", "errorCode": "not_found"}, {}
+    dataset = found[1]
+    try:
+        rows, fields = answer(datasets[dataset], columns[dataset], dict(parse_qsl(query)),
+                              (count_extra or {}).get(dataset, 0))
+    except SoqlError as exc:
+        return 400, exc.body(), {}
+    return 200, rows, {"X-SODA2-Fields": json.dumps(fields), "X-SODA2-Types": json.dumps(["text"] * len(fields))}
+
+
+def columns_of(datasets: Mapping[str, Iterable[dict[str, Any]]],
+               given: Mapping[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Each dataset's columns: as given, else every key its rows use."""
+    return {k: list((given or {}).get(k) or dict.fromkeys(c for r in rows for c in r)) for k, rows in datasets.items()}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "KneadSoda/1.0"
@@ -132,22 +153,11 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path == "/robots.txt":
             self._send(200, "User-agent: *\nAllow: /\n")
             return
-        found = _RESOURCE.match(parts.path)
-        if not found or found[1] not in site.datasets:
-            self._send(404, {"message": f"Dataset not found: {parts.path}", "errorCode": "not_found"})
-            return
-        fault = site.next_fault()
+        fault = site.next_fault() if _RESOURCE.match(parts.path) else None
         if fault is not None:
             self._send(*fault)
             return
-        dataset = found[1]
-        try:
-            rows, fields = answer(site.datasets[dataset], site.columns[dataset], dict(parse_qsl(parts.query)),
-                                  site.count_extra.get(dataset, 0))
-        except SoqlError as exc:
-            self._send(400, exc.body())
-            return
-        self._send(200, rows, {"X-SODA2-Fields": json.dumps(fields), "X-SODA2-Types": json.dumps(["text"] * len(fields))})
+        self._send(*respond(site.datasets, site.columns, parts.path, parts.query, site.count_extra))
 
     do_HEAD = do_GET
 
@@ -164,8 +174,7 @@ class SodaSite:
                  columns: Mapping[str, list[str]] | None = None, count_extra: Mapping[str, int] | None = None,
                  faults: Iterable[tuple[int, dict[str, str], Any]] = ()):
         self.datasets = {k: list(v) for k, v in datasets.items()}
-        self.columns = {k: list((columns or {}).get(k) or dict.fromkeys(c for r in rows for c in r))
-                        for k, rows in self.datasets.items()}
+        self.columns = columns_of(self.datasets, columns)
         self.count_extra = dict(count_extra or {})
         self.faults = list(faults)
         self.host, self.port = host, port

@@ -8,7 +8,7 @@ the directory does not list. Among them: expired licences, inactive and
 suspended ones (WA), disciplinary actions (WA), a Texas establishment. Each
 row is deterministic for (size, seed); `roster_truth` says who is who.
 
-Served by `SodaSite(sample_rosters(...))` (spiders.sample_site.soda), and
+Served by `SodaSite(sample_rosters(...), columns=COLUMNS)` (spiders.sample_site.soda), and
 crawled with `knead crawl roster --board tx --url <its URL>`.
 """
 
@@ -25,6 +25,16 @@ from spiders.sample_site.generator import SampleDirectory, generate
 TX, WA = BOARDS["tx"], BOARDS["wa"]
 LISTED_RATE = 0.8  # share of the directory's TX/WA therapists the board lists
 UNLISTED = {"TX": 12, "WA": 10}  # licensees the directory does not list
+# Each dataset's columns, as the portals' schemas have them (a row leaves its nulls out).
+COLUMNS = {
+    TX.dataset: ["license_type", "license_number", "license_subtype", "business_name", "business_county",
+                 "business_address_line1", "business_address_line2", "business_city_state_zip", "business_telephone",
+                 "license_expiration_date_mmddccyy", "owner_name", "owner_telephone", "mailing_address_line1",
+                 "mailing_address_line2", "mailing_address_city_state_zip", "mailing_address_county",
+                 "continuing_education_flag"],
+    WA.dataset: ["credentialnumber", "lastname", "firstname", "middlename", "credentialtype", "status", "birthyear",
+                 "firstissuedate", "lastissuedate", "expirationdate", "actiontaken"],
+}
 UNLISTED_NAMES = (("Rosalind", "Achebe"), ("Tomas", "Lindqvist"), ("Imani", "Okoro"), ("Wes", "Halvorsen"),
                   ("Dana", "Whitcombe"), ("Farah", "Nasser"), ("Ezra", "Blackwood"), ("Marisol", "Quintero"),
                   ("Nils", "Ostrowski"), ("Opal", "Fairweather"), ("Reza", "Kazemi"), ("Greta", "Vance"))
