@@ -79,7 +79,7 @@ def _people(directory: SampleDirectory, state: str, rng: random.Random) -> list[
 def _tx_rows(people: list[dict[str, Any]], rng: random.Random, today: date) -> tuple[list[dict], list[RosterEntry]]:
     rows, truth = [], []
     for n, p in enumerate(people):
-        expired = rng.random() < 0.12
+        expired = n % 8 == 3  # every case in even a small sample
         _issued, expires = _when(rng, today, expired)
         number = f"MT{100000 + n * 37:06d}"
         rows.append({
@@ -104,16 +104,16 @@ def _tx_rows(people: list[dict[str, Any]], rng: random.Random, today: date) -> t
     return rows, truth
 
 
-_WA_STATUSES = (("Active", "active", 0.78), ("Expired", "expired", 0.1), ("Inactive", "inactive", 0.06),
-                ("Suspended", "suspended", 0.06))
+# By position, so that even a small sample has every case: 7 in 10 active, then expired, inactive, suspended.
+_WA_STATUSES = (*[("Active", "active")] * 7, ("Expired", "expired"), ("Inactive", "inactive"), ("Suspended", "suspended"))
 
 
 def _wa_rows(people: list[dict[str, Any]], rng: random.Random, today: date) -> tuple[list[dict], list[RosterEntry]]:
     rows, truth = [], []
     for n, p in enumerate(people):
-        raw, status, _ = rng.choices(_WA_STATUSES, weights=[w for *_, w in _WA_STATUSES])[0]
+        raw, status = _WA_STATUSES[n % len(_WA_STATUSES)]
         issued, expires = _when(rng, today, status == "expired")
-        disciplined = status == "suspended" or rng.random() < 0.05
+        disciplined = status == "suspended" or n % 13 == 5
         number = f"MA6{n * 7919 % 10_000_000:07d}"
         row = {"credentialnumber": number, "lastname": p["last"], "firstname": p["first"],
                "credentialtype": WA.massage_types[0], "status": raw, "birthyear": str(rng.randint(1960, 2000)),
