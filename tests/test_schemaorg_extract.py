@@ -191,6 +191,32 @@ def test_reference_cycles_and_unknown_references_end():
     assert sorted(l["name"] for l in result.listings) == ["Lee Park", "Loop Spa"]
 
 
+def test_a_person_pointing_to_the_practice_with_works_for_is_its_therapist():
+    result = extract_page(page(
+        {"@type": "http://schema.org/DaySpa", "@id": "#spa", "name": "Aspen Spa",
+         "url": "/", "address": {"addressLocality": "Hartford", "addressRegion": "Connecticut"}},
+        {"@type": "Person", "@id": "#jo", "name": "Jo Lane", "worksFor": {"@id": "#spa"}, "url": "www.jo.example.com"},
+    ), URL)
+    spa, jo = by_name(result)["Aspen Spa"], by_name(result)["Jo Lane"]
+    assert jo["practice_id"] == spa["id"] == "sites:practice.example.com/about/#spa"
+    assert (jo["city"], jo["state"], jo["business"]) == ("Hartford", "CT", "Aspen Spa")
+    assert spa["website"] == "https://practice.example.com/" and jo["website"] == "https://www.jo.example.com"
+
+
+def test_massage_therapist_type_on_a_person_is_a_therapist():
+    result = extract_page(page({"@type": "MassageTherapist", "givenName": "Ana", "familyName": "Ruiz",
+                                "jobTitle": "LMT", "telephone": "860-555-0155"}), URL)
+    (ana,) = result.listings
+    assert ana["name"] == "Ana Ruiz" and not ana.get("practice")
+
+
+def test_the_same_business_in_json_ld_and_microdata_is_listed_once():
+    body = ('<div itemscope itemtype="https://schema.org/DaySpa"><span itemprop="name">Twin Spa</span>'
+            '<span itemprop="telephone">860-555-0999</span></div>')
+    result = extract_page(page({"@type": "DaySpa", "name": "Twin Spa", "telephone": "860-555-0166"}, body=body), URL)
+    assert [(l["name"], l["phone_raw"]) for l in result.listings] == [("Twin Spa", "860-555-0166")]  # JSON-LD wins
+
+
 def test_deep_offer_catalogs_are_walked_to_a_bound():
     catalog: dict = {"@type": "Offer", "itemOffered": {"@type": "Service", "name": "Deepest massage"}}
     for _ in range(40):

@@ -47,7 +47,7 @@ def parse_block(text: str) -> list[dict[str, Any]] | None:
         for attempt in _attempts(candidate):
             try:
                 data = attempt(candidate)
-            except Exception:  # each parser has its own error types; the next one may read it
+            except Exception:  # noqa: BLE001, S112 - each parser has its own error types; the next may read it
                 continue
             if data is None:
                 continue

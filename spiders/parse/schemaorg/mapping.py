@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from urllib.parse import urljoin
 
 from index.model.hours import from_specification, from_text
 from index.model.states import state_code
@@ -117,6 +118,16 @@ def _spec_line(item: dict[str, Any]) -> str:
     return f"{line} ({valid})" if valid else line
 
 
+def _website(value: Any, page_url: str) -> str | None:
+    """`url` made absolute: "/" against the page, "www.site.com" given a scheme."""
+    text = first_text(value)
+    if not text:
+        return None
+    if text.lower().startswith("www."):
+        return f"https://{text}"
+    return urljoin(page_url, text)
+
+
 def _common(node: dict[str, Any], url: str, counts: Counter) -> dict[str, Any]:
     out: dict[str, Any] = {"source": SOURCE, "url": url}
     _address(node, out)
@@ -134,7 +145,7 @@ def business_listing(node: dict[str, Any], url: str, counts: Counter) -> dict[st
     out = _common(node, url, counts)
     name = first_text(node.get("name")) or first_text(node.get("legalName"))
     out.update(name=name, business=name, practice=True)
-    out["website"] = first_text(node.get("url")) or None
+    out["website"] = _website(node.get("url"), url)
     out["bio"] = clean_text(node.get("description"))
     out["price_range"] = clean_text(node.get("priceRange"))
     payments = [p.strip() for value in texts(node.get("paymentAccepted")) for p in value.split(",") if p.strip()]
@@ -189,7 +200,7 @@ def person_listing(person: dict[str, Any], url: str, counts: Counter,
     out = _common(person, url, counts)
     given, family = first_text(person.get("givenName")), first_text(person.get("familyName"))
     out["name"] = first_text(person.get("name")) or " ".join(filter(None, (given, family))) or None
-    out["website"] = first_text(person.get("url"))
+    out["website"] = _website(person.get("url"), url)
     out["bio"] = clean_text(person.get("description"))
     _credentials(person, out, practice.get("state") if practice else None)
     if practice is not None:

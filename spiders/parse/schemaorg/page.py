@@ -38,7 +38,7 @@ from .graph import (
     type_names,
 )
 from .mapping import SOURCE, business_listing, people_of, person_listing
-from .values import strip_scheme
+from .values import as_list, strip_scheme
 
 _SYNTAXES = ["json-ld", "microdata", "rdfa"]
 _CANONICAL = etree.XPath('//link[translate(@rel, "CANONICAL", "canonical")="canonical"]/@href')
@@ -74,16 +74,16 @@ def _extract(html: str, tree: Any, url: str, counts: Counter) -> tuple[list[Any]
     # extruct gets the text, not the tree: its RDFa reader (pyRdfa) cannot take an lxml tree.
     try:
         data = extruct.extract(html, base_url=url, syntaxes=_SYNTAXES, uniform=True)
-    except Exception:  # one unreadable block makes extruct drop the call: read each syntax on its own
+    except Exception:  # noqa: BLE001 - one unreadable block makes extruct drop the call: read each syntax alone
         data = {}
         for syntax in _SYNTAXES[1:]:
             try:
                 data.update(extruct.extract(html, base_url=url, syntaxes=[syntax], uniform=True))
-            except Exception:
+            except Exception:  # noqa: BLE001 - lxml, rdflib and html5lib errors alike: counted, never fatal
                 counts[f"syntax/failed/{syntax}"] += 1
         try:
             data.update(extruct.extract(html, base_url=url, syntaxes=["json-ld"], uniform=True))
-        except Exception:
+        except Exception:  # noqa: BLE001 - extruct's JSON readers raise several types
             counts["jsonld/lenient"] += 1
             data["json-ld"], bad = jsonld.read_blocks(tree)
             if bad:
@@ -98,7 +98,9 @@ def _kind(node: Any) -> str | None:
     if types & NOT_MASSAGE_TYPES:
         return "other"
     if types & BUSINESS_TYPES:
-        return "business"
+        # The unofficial MassageTherapist type is put on people too: a job title or a given name says so.
+        person_like = any(node.get(k) for k in ("jobTitle", "givenName", "familyName", "honorificSuffix"))
+        return "person" if types & BUSINESS_TYPES == {"massagetherapist"} and person_like else "business"
     return "person" if PERSON in types else None
 
 
@@ -131,13 +133,16 @@ def extract_page(html: str, url: str) -> PageResult:
                 names.add(name)
                 businesses.append(resolved)
                 linked.extend(p.get("@id") or p.get("name") for p in people_of(resolved))
-            else:
+            elif (resolved.get("@id") or resolved.get("name")) not in [p.get("@id") or p.get("name") for p in persons]:
                 persons.append(resolved)
 
     built: list[tuple[dict[str, Any], str]] = []  # (listing, the @id or position suffix)
+    practices: dict[str, dict[str, Any]] = {}  # business @id -> its listing, for people who point to it
     for business in businesses:
         practice = business_listing(business, canonical, counts)
         built.append((practice, business.get("@id") or ""))
+        if business.get("@id"):
+            practices[urljoin(url, business["@id"])] = practice
         for person in people_of(business):
             therapist = person_listing(person, canonical, counts, practice)
             therapist["_practice"] = practice
@@ -145,7 +150,14 @@ def extract_page(html: str, url: str) -> PageResult:
     for person in persons:
         if (person.get("@id") or person.get("name")) in linked:
             continue
-        built.append((person_listing(person, canonical, counts), person.get("@id") or ""))
+        works_at = next((practices[urljoin(url, w["@id"])] for key in ("worksFor", "memberOf", "affiliation")
+                         for w in as_list(person.get(key))
+                         if isinstance(w, dict) and isinstance(w.get("@id"), str)
+                         and urljoin(url, w["@id"]) in practices), None)
+        therapist = person_listing(person, canonical, counts, works_at)
+        if works_at is not None:
+            therapist["_practice"] = works_at
+        built.append((therapist, person.get("@id") or ""))
 
     key = listing_key(canonical)
     for position, (listing, node_id) in enumerate(built, 1):
