@@ -79,9 +79,9 @@ def report_lines(report) -> list[str]:
     def n(key: str) -> int:
         return int(stats.get(key, 0) or 0)
 
-    lines = [f"  sites:                {n('sites/sitemaps_found')} with a sitemap, {n('sites/no_sitemap')} "
-             f"crawled by their links, {n('pages/site')} pages read, {n('sites/offsite_skipped')} off-site links "
-             "not followed"]
+    lines = [(f"  sites:                {n('sites/sitemaps_found')} with a sitemap, {n('sites/no_sitemap')} "
+              f"crawled by their links, {n('pages/site')} pages read, {n('sites/offsite_skipped')} off-site links "
+              "not followed")]
     skipped = [(n("sites/jsonld/malformed"), "malformed JSON-LD blocks skipped"),
                (n("sites/nodes/not_massage"), "businesses that are not massage left out"),
                (n("sites/hours/unreadable"), "opening hours unreadable")]

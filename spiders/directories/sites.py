@@ -47,9 +47,19 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from spiders.directories.base import DirectorySpider, check_start_url, start_urls_from_args
+from spiders.directories.base import (
+    DirectorySpider,
+    check_start_url,
+    start_urls_from_args,
+)
 from spiders.items import TherapistListing
-from spiders.parse.sitemaps import WELL_KNOWN, root_of, robots_sitemaps, same_site, sitemap_entries
+from spiders.parse.sitemaps import (
+    WELL_KNOWN,
+    robots_sitemaps,
+    root_of,
+    same_site,
+    sitemap_entries,
+)
 
 # Answers of a probe that mean "not here" rather than "failed".
 _PROBE_MISSES = [401, 403, 404, 410]

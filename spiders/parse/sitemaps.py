@@ -12,10 +12,12 @@ crawled": same scheme, host and port.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import lxml.etree
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
@@ -56,18 +58,18 @@ def sitemap_entries(body: bytes, max_size: int) -> SitemapEntries | None:
     if body[:2] == _GZIP_MAGIC:
         try:
             body = gunzip(body, max_size=max_size)
-        except Exception as exc:  # Scrapy's size error, or a damaged stream
+        except (ValueError, OSError, EOFError, zlib.error) as exc:  # past max_size (a ValueError), or damaged
             raise ValueError(f"gzipped sitemap could not be read: {exc}") from None
     head = body.lstrip()[:512].lower()
     if not (head.startswith(b"<?xml") or b"<urlset" in head or b"<sitemapindex" in head):
         return None
     try:
         sitemap = Sitemap(body)
-    except Exception:  # lxml gives up even in recover mode: not a sitemap
+        if sitemap.type not in ("urlset", "sitemapindex"):
+            return None
+        return SitemapEntries(sitemap.type, _unique(entry["loc"] for entry in sitemap if entry.get("loc")))
+    except (lxml.etree.LxmlError, StopIteration):  # lxml gives up even in recover mode, or no root: not a sitemap
         return None
-    if sitemap.type not in ("urlset", "sitemapindex"):
-        return None
-    return SitemapEntries(sitemap.type, _unique(entry["loc"] for entry in sitemap if entry.get("loc")))
 
 
 def _unique(urls: Iterable[str]) -> list[str]:

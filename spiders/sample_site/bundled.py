@@ -70,6 +70,8 @@ class BundledSample:
     what: str  # what it stands in for (`knead sample-site` names it)
     start_urls: Callable[[str, BundledData], list[str]]  # (base URL, data) -> the crawl's start URLs
     answer: Callable[[BundledData, str, str], Answer] | None  # (data, path, query) -> answer; None: the directory's own routes
+    # (data, port) -> a started server of its own on other loopback addresses, the same port (`.stop()`s with the sample server)
+    serve: Callable[[BundledData, int], Any] | None = None
 
     def url(self, base_url: str) -> str:
         """Where this sample is served on a server at `base_url`."""
@@ -98,9 +100,26 @@ def _registry_answer(data: BundledData, path: str, query: str) -> Answer:
     return 200, json.dumps(body, indent=1), "application/json"
 
 
+def _sites_urls(base_url: str, data: BundledData) -> list[str]:
+    from urllib.parse import urlsplit
+
+    from .practice_sites import bundled_sites
+
+    port = urlsplit(base_url).port
+    return [site.url(port) for site in bundled_sites(data)]
+
+
+def _serve_sites(data: BundledData, port: int) -> Any:
+    from .practice_sites import bundled_sites
+    from .practice_sites_server import PracticeSitesServer
+
+    return PracticeSitesServer(bundled_sites(data), port=port, strict_port=True).start()
+
+
 SAMPLES: tuple[BundledSample, ...] = (
     BundledSample("amta", "/", "the AMTA-style directory", _amta_urls, None),
     BundledSample("nppes", NPPES_PREFIX, "the NPI registry's API", _registry_urls, _registry_answer),
+    BundledSample("sites", "/", "practice websites (one 127.0.0.x address each)", _sites_urls, None, _serve_sites),
 )
 
 

@@ -29,7 +29,10 @@ crawl's coverage and field accuracy can be measured.
 
 from __future__ import annotations
 
+import itertools
 import random
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +75,11 @@ class ListingTruth:
     accepting_new_clients: bool | None
     person_key: str | None = None  # spiders.sample_site.people key, when the person is in another sample
     practice: bool = False  # a business node rather than the therapist
+    node: str = ""  # "#practice", "#2": the listing id's suffix when the page holds several listings
+
+    def listing_id(self, address: str) -> str:
+        """The id a crawl gives this listing: `sites:<host><path>[#<@id or position>]`."""
+        return f"sites:{address}{self.page}{self.node}"
 
 
 @dataclass
@@ -164,7 +172,10 @@ def generate_sites(directory: SampleDirectory, count: int = 36, seed: int = 13,
     if not 1 <= count <= 240:
         raise ValueError("count must be between 1 and 240")
     rng = random.Random(seed)
-    amta = iter(_therapists(directory, count * 2))
+    found = _therapists(directory, count * 2)
+    if not found:
+        return []
+    amta = itertools.cycle(found)  # a small directory lends its therapists more than one site
     registry = list(registry_people)
     sites: list[PracticeSite] = []
     for n in range(count):
@@ -180,7 +191,9 @@ def generate_sites(directory: SampleDirectory, count: int = 36, seed: int = 13,
         if shape == "two":
             index, t = next(amta)
             other = _site_person(rng, index, t)
-            other["zip"], other["city"], other["state"] = who["zip"], who["city"], who["state"]
+            # A second practice in the same building: its own business, no one of the other samples.
+            other.update(zip=who["zip"], city=who["city"], state=who["state"], street=who["street"], key=None,
+                         business=f"{who['city']} Bodywork Collective")
         site = PracticeSite(n, f"127.0.0.{FIRST_ADDRESS + n}", who["domain"] or f"site{n}.example", finding, shape)
         week = rng.choice(HOURS_PATTERNS)
         _build(site, rng, who, other, week, count)
@@ -188,10 +201,11 @@ def generate_sites(directory: SampleDirectory, count: int = 36, seed: int = 13,
     return sites
 
 
-def _truth(page: str, who: dict[str, Any], name: str, week: dict[str, Any], practice: bool) -> ListingTruth:
+def _truth(page: str, who: dict[str, Any], name: str, week: dict[str, Any], practice: bool,
+           node: str = "") -> ListingTruth:
     insurance, _ = vocabulary.map_insurance(who["insurance_raw"])
     return ListingTruth(page, name, who["zip"], who["phone"], osm_hours(week), insurance, who["accepting"],
-                        who["key"], practice)
+                        who["key"], practice, node)
 
 
 def _build(site: PracticeSite, rng: random.Random, who: dict[str, Any], other: dict[str, Any] | None,
@@ -208,15 +222,17 @@ def _build(site: PracticeSite, rng: random.Random, who: dict[str, Any], other: d
     elif site.shape == "two":
         assert other is not None
         bodies[listing_page].append(M.two_businesses(who, other, week, rng))
-        for person in (who, other):
-            site.truth.append(_truth(listing_page, person, person["business"] or person["name"], week, True))
+        for position, person in enumerate((who, other), 1):
+            site.truth.append(_truth(listing_page, person, person["business"] or person["name"], week, True,
+                                     f"#{position}"))
     else:
         bodies[listing_page].append(M.markup(site.shape, who, week, rng))
         if site.shape == "graph" and who["business"]:
-            site.truth.append(_truth(listing_page, who, who["business"], week, True))
-            # The therapist's own node says nothing of hours, plans or new clients.
+            site.truth.append(_truth(listing_page, who, who["business"], week, True, "#practice"))
+            # The therapist's own node states no hours, plans or new-client answer: those are the
+            # practice's (the therapist's listing points to it by practice_id).
             site.truth.append(ListingTruth(listing_page, who["name"], who["zip"], who["phone"], None, [], None,
-                                           who["key"], False))
+                                           who["key"], False, "#therapist"))
         else:
             site.truth.append(_truth(listing_page, who, who["business"] or who["name"], week, bool(who["business"])))
     if site.number % 4 == 1:
@@ -275,3 +291,31 @@ def _finding(site: PracticeSite) -> None:
         site.files["/sitemap_index.xml"] = (_index([f"{base}/post-sitemap.xml"]), XML)
         site.files["/post-sitemap.xml"] = (_urlset(every), XML)
     site.files["/robots.txt"] = (robots.encode(), TEXT)
+
+
+# -- the bundled sample ----------------------------------------------------------------
+
+BUNDLED_COUNT = 36  # sites in the bundled sample: six of each way of finding pages
+_BUNDLED: weakref.WeakKeyDictionary[Any, list[PracticeSite]] = weakref.WeakKeyDictionary()
+_BUNDLED_LOCK = threading.Lock()
+
+
+def bundled_sites(data: Any) -> list[PracticeSite]:
+    """The bundled practice sites of a `spiders.sample_site.bundled.BundledData` (built once per data):
+    sites of its AMTA-style therapists and of a few people only its registry lists, each person's
+    listing ids recorded under "sites" in the people truth table."""
+    with _BUNDLED_LOCK:
+        if data in _BUNDLED:
+            return _BUNDLED[data]
+        people = data.people
+        records = {r["number"]: r for r in data.registry_records}
+        registry_only = [(p, records[p.ids["nppes"]]) for p in people.only_in("nppes")
+                         if not p.practice and p.ids["nppes"] in records]
+        sites = generate_sites(data.directory, BUNDLED_COUNT, registry_people=registry_only[:BUNDLED_COUNT // 6])
+        for site in sites:
+            for truth in site.truth:
+                if truth.person_key and not truth.practice:
+                    people.link(people.by_key(truth.person_key), "sites",
+                                truth.listing_id(site.address).removeprefix("sites:"))
+        _BUNDLED[data] = sites
+        return sites

@@ -185,11 +185,11 @@ def microdata(who: dict[str, Any], week: dict[str, Any], rng: random.Random) -> 
     kind = rng.choice(MICRODATA_TYPES)
     parts = [f'<div itemscope itemtype="https://schema.org/{kind}">',
              f'  <h2 itemprop="name">{_esc(who["business"] or who["name"])}</h2>',
-             '  <p itemprop="address" itemscope itemtype="https://schema.org/PostalAddress">'
+             ('  <p itemprop="address" itemscope itemtype="https://schema.org/PostalAddress">'
              f'<span itemprop="streetAddress">{_esc(who["street"])}</span>, '
              f'<span itemprop="addressLocality">{_esc(who["city"])}</span>, '
              f'<span itemprop="addressRegion">{_esc(who["state"])}</span> '
-             f'<span itemprop="postalCode">{_esc(who["zip"])}</span></p>',
+             f'<span itemprop="postalCode">{_esc(who["zip"])}</span></p>'),
              f'  <p>Call <span itemprop="telephone">{_esc(who["phone_text"].removeprefix("tel:"))}</span></p>']
     for text in (opening_hours_text(week, rng) if week else []):
         parts.append(f'  <time itemprop="openingHours" datetime="{_esc(text)}">{_esc(text)}</time>')
@@ -208,11 +208,11 @@ def rdfa(who: dict[str, Any], week: dict[str, Any], rng: random.Random) -> str:
     kind = rng.choice(RDFA_TYPES)
     parts = [f'<div vocab="https://schema.org/" typeof="{kind}">',
              f'  <h2 property="name">{_esc(who["business"] or who["name"])}</h2>',
-             '  <p property="address" typeof="PostalAddress">'
+             ('  <p property="address" typeof="PostalAddress">'
              f'<span property="streetAddress">{_esc(who["street"])}</span>, '
              f'<span property="addressLocality">{_esc(who["city"])}</span>, '
              f'<span property="addressRegion">{_esc(who["state"])}</span> '
-             f'<span property="postalCode">{_esc(who["zip"])}</span></p>',
+             f'<span property="postalCode">{_esc(who["zip"])}</span></p>'),
              f'  <p>Phone: <span property="telephone">{_esc(who["phone_text"].removeprefix("tel:"))}</span></p>']
     for text in (opening_hours_text(week, rng) if week else []):
         parts.append(f'  <meta property="openingHours" content="{_esc(text)}">')

@@ -83,8 +83,10 @@ class _Handler(BaseHTTPRequestHandler):
 class PracticeSitesServer:
     """Every practice site on its own loopback address, all on one port, each in a thread."""
 
-    def __init__(self, sites: list[PracticeSite], port: int = 0, down: Iterable[str] = (), latency: float = 0.0):
+    def __init__(self, sites: list[PracticeSite], port: int = 0, down: Iterable[str] = (), latency: float = 0.0,
+                 strict_port: bool = False):
         self.sites = list(sites)
+        self.strict_port = strict_port  # `port` or nothing (the bundled samples share one port)
         self.latency = latency  # seconds each answer takes, so that requests to several hosts overlap
         self.port = port
         self.down = list(down)
@@ -163,6 +165,8 @@ class PracticeSitesServer:
                 break
             except OSError:
                 self._close_all()
+                if self.strict_port:
+                    raise
                 self.port = 0  # that port is taken on one of the addresses: try another
         else:
             raise OSError("no port was free on every practice-site address")

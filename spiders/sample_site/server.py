@@ -218,9 +218,17 @@ class SampleSite:
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"sample-site-{self.port}", daemon=True)
         self._thread.start()
+        try:  # the stand-ins with listeners of their own (practice sites on 127.0.0.x), on this port
+            self._others = [sample.serve(self.bundled, self.port) for sample in SAMPLES if sample.serve]
+        except OSError:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
+        for other in getattr(self, "_others", []):
+            other.stop()
+        self._others = []
         if self._server is None:
             return
         self._server.shutdown()
