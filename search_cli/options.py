@@ -34,6 +34,7 @@ from index.model import vocabulary
 from index.model.states import STATES, state_code
 from index.model.text import fold
 from index.search.request import SORTS
+from search_cli.open_time import OpenAt, OpenTimeType
 
 
 def _did_you_mean(options: list[str]) -> str:
@@ -204,6 +205,7 @@ class SearchFilters:
     accepts_insurance: bool
     accepting_new_clients: bool
     licensed: bool
+    open_at: OpenAt | None
     near: tuple[float, float, str] | None
     radius: float | None
     state: tuple[str, ...]
@@ -234,6 +236,7 @@ class SearchFilters:
             query=self.query or None, techniques=self.techniques, insurance=self.insurance,
             accepts_insurance=self.accepts_insurance, accepting_new_clients=self.accepting_new_clients,
             licensed=self.licensed,
+            open_at=(self.open_at.day, self.open_at.minute) if self.open_at else None,
             near=(self.near[0], self.near[1]) if self.near else None,
             radius_miles=self.radius if self.radius is not None else DEFAULT_RADIUS_MILES, state=self.state,
             city=self.city, language=self.language, gender=self.gender, credential=self.credential,
@@ -253,6 +256,8 @@ class SearchFilters:
             out.append("accepting new clients")
         if self.licensed:
             out.append("licence confirmed by a state board")
+        if self.open_at:
+            out.append(f"open {self.open_at.label()}")
         if self.near:
             radius = self.radius if self.radius is not None else DEFAULT_RADIUS_MILES
             out.append(f"within {radius:g} miles of {self.near[2]}")
@@ -307,6 +312,9 @@ def search_options(fn):
         click.option("--licensed", is_flag=True,
                      help="Only listings a state board's roster confirms with an active licence in their state "
                           "(`knead crawl roster`)."),
+        click.option("--open", "open_at", type=OpenTimeType(), default=None,
+                     help='Only listings whose weekly hours say open then: a day ("sat") or a day and time '
+                          '("mon 18:00", "fri 6pm", "now"). Listings that give no hours are left out, and counted.'),
         click.option("--near", type=NearType(),
                      help='Center of a distance search: a ZIP, "City, ST" ("Hartford CT", "Hartford, Connecticut") '
                           'or "lat,lon". With a QUERY, results are nearest first by distance band (within 2, 5, 10, '

@@ -66,6 +66,10 @@ def run_search(data_dir: DataDir, request):
         echo_err(f"No results for '{shown_query}'.")
     elif result.relaxed:
         echo_err(f"No listing matches every word of '{shown_query}'; showing listings that match some.")
+    if result.without_hours:
+        many = result.without_hours != 1
+        echo_err(f"{result.without_hours:,} matching listing{'s' if many else ''} give{'' if many else 's'} "
+                 f"no opening hours and {'were' if many else 'was'} left out of this --open search.")
     return result
 
 
@@ -76,7 +80,7 @@ def to_export(result, filters: options.SearchFilters, request):
     return Export(results=result.results, total=result.total, query=_shown_query(request.query),
                   facets=result.facets, suggestions=result.suggestions, filters=filters.described(),
                   filter_values=filter_values(filters, request), relaxed=result.relaxed, unmatched=result.unmatched,
-                  near=filters.near, radius_miles=request.radius_miles if filters.near else None)
+                  without_hours=result.without_hours, near=filters.near, radius_miles=request.radius_miles if filters.near else None)
 
 
 def filter_values(filters: options.SearchFilters, request) -> dict:
@@ -92,7 +96,9 @@ def filter_values(filters: options.SearchFilters, request) -> dict:
         value = getattr(filters, f.name)
         if f.name in ("query", "radius") or value is None or value is False or value == () or value == []:
             continue
-        if f.name == "near":
+        if f.name == "open_at":
+            out["open"] = value.label()
+        elif f.name == "near":
             out["near"] = {"lat": value[0], "lon": value[1], "label": value[2]}
             out["radius_miles"] = request.radius_miles
         else:

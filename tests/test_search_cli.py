@@ -65,7 +65,7 @@ FACETS_BOTH = {"techniques": {"craniosacral": 1, "deep-tissue": 1, "shiatsu": 1,
 def test_json_is_the_default_off_a_terminal(tiny):
     result = run(tiny, "search")
     assert result.exit_code == 0
-    expected = {"query": None, "filters": {}, "relaxed": False, "unmatched": [], "total": 2,
+    expected = {"query": None, "filters": {}, "relaxed": False, "unmatched": [], "total": 2, "without_hours": None,
                 "results": [listing_row(1, score=None), listing_row(2, score=None)],
                 "facets": FACETS_BOTH, "suggestions": []}
     assert result.output == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
@@ -76,7 +76,7 @@ def test_json_with_query_and_near(tiny):
     assert result.exit_code == 0
     expected = {"query": "back pain", "filters": {"near": {"lat": 41.7672, "lon": -72.676, "label": "06103 (Hartford, CT)"},
                                                   "radius_miles": 25.0},
-                "relaxed": False, "unmatched": [], "total": 1,
+                "relaxed": False, "unmatched": [], "total": 1, "without_hours": None,
                 "results": [listing_row(1, score=json.loads(result.output)["results"][0]["score"], distance_miles=0.0)],
                 "facets": {"techniques": {"craniosacral": 1, "deep-tissue": 1}, "insurance": {"aetna": 1}},
                 "suggestions": []}

@@ -35,9 +35,9 @@ from pathlib import Path
 
 import orjson
 
-from index.search import document
+from index.search import document, open_hours
 from index.search.facets import facet_bits, facet_ids, mark
-from index.search.sidecars import COORDS, FACETS, LISTINGS, OFFSETS, WORDS, ZDICT
+from index.search.sidecars import COORDS, FACETS, HOURS, LISTINGS, OFFSETS, WORDS, ZDICT
 from index.search.whoosh_private import hot
 
 # Below this many listings one process indexes everything: starting another
@@ -83,6 +83,7 @@ class _Part:
     lats: array = field(default_factory=lambda: array("d"))
     lons: array = field(default_factory=lambda: array("d"))
     facet_docs: dict[int, list[int]] = field(default_factory=dict)  # facet number -> docnums within the part
+    hours: list[list[tuple[int, int]]] = field(default_factory=list)  # per listing, weekly spans (open_hours)
     words: set[str] = field(default_factory=set)
 
 
@@ -189,7 +190,9 @@ def _fill(writer, ordered: list[bytes], zdict: bytes) -> _Part:
     add, pack = writer.add_document, codec.pack
     for docnum, data in enumerate(ordered):
         listing = orjson.loads(data)
-        add(**document.to_document(listing))
+        spans = open_hours.week_spans(listing.get("hours"))
+        part.hours.append(spans)
+        add(**document.to_document(listing, spans))
         blob = pack(data)
         chunks.append(blob)
         part.lengths.append(len(blob))
@@ -204,6 +207,7 @@ def _fill(writer, ordered: list[bytes], zdict: bytes) -> _Part:
 
 def _write_sidecars(path: Path, parts: list[_Part], zdict: bytes, count: int, n_facets: int) -> None:
     lats, lons, offsets = array("d"), array("d"), array("Q", [0])
+    hours: list[list[tuple[int, int]]] = []
     bitmaps = [bytearray((count + 7) // 8) for _ in range(n_facets)]
     words: set[str] = set()
     base = 0
@@ -213,6 +217,7 @@ def _write_sidecars(path: Path, parts: list[_Part], zdict: bytes, count: int, n_
             for length in part.lengths:
                 offsets.append(offsets[-1] + length)
             lats.extend(part.lats)
+            hours.extend(part.hours)
             lons.extend(part.lons)
             for facet, docnums in part.facet_docs.items():
                 mark(bitmaps[facet], map(base.__add__, docnums))
@@ -220,6 +225,7 @@ def _write_sidecars(path: Path, parts: list[_Part], zdict: bytes, count: int, n_
             base += len(part.lengths)
     (path / COORDS).write_bytes(lats.tobytes() + lons.tobytes())
     (path / FACETS).write_bytes(b"".join(bitmaps))
+    (path / HOURS).write_bytes(open_hours.pack(hours))
     (path / OFFSETS).write_bytes(offsets.tobytes())
     (path / ZDICT).write_bytes(zdict)
     (path / WORDS).write_text("\n".join(sorted(words)), encoding="utf-8")

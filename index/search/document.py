@@ -27,7 +27,7 @@ from index.model import licence, vocabulary
 from index.model.listing import FIELD_NAMES, LIST_FIELDS, RECORD_FIELDS
 from index.model.states import STATES
 from index.model.text import MAX_ID, MAX_LIST_ITEMS, bounded_text, fold, limit_for
-from index.search import synonyms
+from index.search import open_hours, synonyms
 
 EXTRA_FIELDS = ("first_seen", "last_seen", "stale", "stale_since")  # added by the store of record
 BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients", "practice", "verification_only")
@@ -157,8 +157,11 @@ def vocabulary_text(listing: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
-    """A cleaned listing -> the field values of `index.search.schema.SCHEMA`."""
+def to_document(listing: Mapping[str, Any], spans: list[tuple[int, int]] | None = None) -> dict[str, Any]:
+    """A cleaned listing -> the field values of `index.search.schema.SCHEMA`.
+
+    `spans`: its weekly hours as `open_hours.week_spans` gives them, when the caller has them.
+    """
     state = listing.get("state") or ""
     doc: dict[str, Any] = {
         "id": listing["id"],
@@ -191,6 +194,7 @@ def to_document(listing: Mapping[str, Any]) -> dict[str, Any]:
     ):
         if value:
             doc[name] = value
+    doc["open"] = open_hours.open_terms(open_hours.week_spans(listing.get("hours")) if spans is None else spans)
     if listing.get("lat") is not None:
         doc["geo"] = _keywords(cell_terms(listing["lat"], listing["lon"]))
     # Whoosh rejects empty strings in some fields; leave empty fields out.

@@ -44,7 +44,7 @@ from whoosh import scoring
 from index.geo import distance
 from index.geo.cells import covering_cells
 from index.model import vocabulary
-from index.search import suggest
+from index.search import open_hours, suggest
 from index.search.document import norm_city, norm_credential, norm_language, norm_source
 from index.search.facets import facet_counts
 from index.search.generations import Generation, open_generation
@@ -196,6 +196,9 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
         distance_terms: dict[int, float] = {}
         if request.near is not None:
             docs, distance_terms = _within(gen, docs, request.near, request.radius_miles)
+        without_hours = None
+        if request.open_at is not None:
+            docs, without_hours = _open_at(searcher, gen, docs, *request.open_at)
         facets = facet_counts(gen, docs)
         if sort == "relevance" and q is not None and request.near is not None:
             band = _band_of(distance_terms)
@@ -213,7 +216,34 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
                 listing["distance_miles"] = round(distance.miles_from_term(distance_terms[docnum]), 2)
             results.append(listing)
         suggestions = suggest.suggestions(searcher, gen, text, unmatched) if unmatched else []
-    return SearchResult(len(docs), results, facets, suggestions, sort, relaxed, gen.number, unmatched)
+    return SearchResult(len(docs), results, facets, suggestions, sort, relaxed, gen.number, unmatched, without_hours)
+
+
+def _open_at(searcher, gen: Generation, docs: list[int], day: int, minute: int | None) -> tuple[list[int], int]:
+    """The matches open on `day` (at `minute`), and how many were left out for giving no weekly hours.
+
+    Applied after the other filters (and `--near`) so the count is of what the
+    search would otherwise have shown. Exact to the minute: see index.search.open_hours.
+    """
+    def term(text: str) -> set[int]:
+        return _filtered(searcher, gen, wq.Term("open", text))
+
+    with_hours = term(open_hours.ANY)
+    without = sum(1 for d in docs if d not in with_hours)
+    if minute is None:
+        is_open = term(open_hours.day_term(day))
+        return [d for d in docs if d in is_open], without
+    hour = minute // 60
+    full = term(open_hours.hour_term(day, hour))
+    part = term(open_hours.hour_term(day, hour, part=True)) - full
+    kept = []
+    if part:
+        offsets, spans = gen.hours
+        at = day * 24 * 60 + minute
+    for d in docs:
+        if d in full or (d in part and open_hours.is_open_at(spans[offsets[d]:offsets[d + 1]], at)):
+            kept.append(d)
+    return kept, without
 
 
 def _band_of(distance_terms: dict[int, float]):

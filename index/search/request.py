@@ -31,6 +31,8 @@ class SearchRequest:
     source: tuple[str, ...] = ()  # "amta", "nppes", "roster:tx"
     gender: str | None = None  # female, male or non-binary
     accepting_new_clients: bool = False  # only listings that say they take new clients
+    # (weekday 0 = Monday, minute of the day or None): only listings whose weekly hours say open then.
+    open_at: tuple[int, int | None] | None = None
     licensed: bool = False  # only listings a board roster confirms (index.model.licence.board_confirmed)
     sort: str | None = None  # relevance | distance | name; None: the default
     limit: int | None = DEFAULT_LIMIT  # None: every match
@@ -54,3 +56,4 @@ class SearchResult:
     relaxed: bool = False  # no listing matched every word; OR'ed instead
     generation: int = 0
     unmatched: list[str] = field(default_factory=list)  # query words (as typed) no listing mentions: no results
+    without_hours: int | None = None  # with open_at: matches left out because they give no weekly hours

@@ -45,7 +45,8 @@ from index.model.text import fold
 # 10: (named for the `licensed` field, which landed after 11: see 12).
 # 11: `hours` one OSM opening_hours string (was a list of lines); hours_raw, price_range, practice_id.
 # 12: a `licensed` field (--licensed: a board roster confirms an active licence in the listing's state).
-SCHEMA_VERSION = 12
+# 13: an `open` field and the hours sidecar (--open DAY[ TIME]).
+SCHEMA_VERSION = 13
 
 
 class FoldFilter(Filter):
@@ -297,6 +298,8 @@ def build_schema() -> fields.Schema:
         # listing's state (index.model.licence.board_confirmed): --licensed. Read from the
         # records, so a merged therapist (issue 15) is confirmed by the roster record it carries.
         licensed=RecurringID(),
+        # Weekly opening hours as day and hour terms (index.search.open_hours): --open.
+        open=RecurringKeyword(),
     )
 
 

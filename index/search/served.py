@@ -27,12 +27,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from index.search import document
+from index.search import document, open_hours
 from index.search.schema import SCHEMA_VERSION
 from index.search.sidecars import (
     COORDS,
     CURRENT,
     FACETS,
+    HOURS,
     LISTINGS,
     META,
     OFFSETS,
@@ -43,7 +44,7 @@ from index.search.whoosh_private import hot
 
 GEN_NAME = re.compile(r"^gen-(\d{6})(\.tmp)?$")
 # Sidecars read whole by a search: a CRC-32 of each is kept in the manifest.
-WHOLE = (COORDS, FACETS, OFFSETS, ZDICT, WORDS)
+WHOLE = (COORDS, FACETS, HOURS, OFFSETS, ZDICT, WORDS)
 WAY_OUT = "run `knead reindex` to rebuild the index from the store of record"
 
 
@@ -164,6 +165,12 @@ class Generation:
         raw = self._whole(FACETS)
         size = (self.meta["doc_count"] + 7) // 8
         return [int.from_bytes(raw[i * size:(i + 1) * size], "little") for i in range(len(self.meta["facet_ids"]))]
+
+    @cached_property
+    def hours(self) -> tuple[array, array]:
+        """Each listing's weekly spans (index.search.open_hours.unpack), read only by --open at a time."""
+        return open_hours.unpack(self._whole(HOURS), self.meta["doc_count"],
+                                 swap=self.meta.get("byteorder", sys.byteorder) != sys.byteorder)
 
     @cached_property
     def offsets(self) -> array:

@@ -8,6 +8,7 @@ is also the name order.
     knead-meta.json    schema version, doc count, facet order, byte order, what it was built
                        from, and every other file's size and CRC-32 (written last)
     knead-coords.bin   lat, lon as native doubles (NaN when unknown)
+    knead-hours.bin    each listing's weekly opening hours as spans (index.search.open_hours)
     knead-facets.bin   per technique/insurance id, a bitmap of the documents that have it
     knead-words.txt    unstemmed words for spelling suggestions
     knead-listings.bin each listing's JSON, zlib-compressed, back to back
@@ -21,6 +22,7 @@ CURRENT = "CURRENT"  # under the index root: the name of the generation searches
 META = "knead-meta.json"
 COORDS = "knead-coords.bin"
 FACETS = "knead-facets.bin"
+HOURS = "knead-hours.bin"
 WORDS = "knead-words.txt"
 LISTINGS = "knead-listings.bin"
 OFFSETS = "knead-offsets.bin"

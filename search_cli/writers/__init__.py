@@ -47,6 +47,7 @@ class Export:
     filter_values: dict[str, Any] = field(default_factory=dict)  # as values, for JSON ("filters")
     relaxed: bool = False  # no listing had every word of the query: words OR'ed
     unmatched: list[str] = field(default_factory=list)  # query words no listing mentions
+    without_hours: int | None = None  # with --open: matches left out for giving no weekly hours
     near: tuple[float, float, str] | None = None  # (lat, lon, label) of --near
     radius_miles: float | None = None
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))

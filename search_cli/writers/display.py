@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from index.model.hours import readable
+
 
 def phone(value: str | None) -> str:
     """+18605550142 -> 860-555-0142 (other numbers as stored)."""
@@ -45,6 +47,7 @@ BASE_COLUMNS: tuple[Column, ...] = (
     ("Website", lambda r: r.get("website") or ""),
     ("Techniques", lambda r: joined(r.get("techniques"))),
     ("Insurance", lambda r: joined(r.get("insurance"))),
+    ("Hours", lambda r: "; ".join((readable(r.get("hours")) or "").splitlines())),
 )
 DISTANCE_COLUMN: Column = ("Miles", distance)
 FIRST_SEEN_COLUMN: Column = ("First seen", lambda r: (r.get("first_seen") or "")[:10])

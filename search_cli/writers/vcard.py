@@ -6,8 +6,8 @@ suffix, split by nameparser so "Maria de la Cruz" files under "de la Cruz"),
 NICKNAME (a quoted nickname in the name), KIND, ORG (the business), TITLE (the
 credentials), TEL (a `tel:` URI when the phone is E.164), EMAIL, URL (the
 therapist's website), ADR (street, city, state, ZIP), GEO (a `geo:` URI),
-CATEGORIES and a NOTE with the knead id, techniques, insurance and the
-directory page (address books show NOTE; few show UID or X- properties).
+CATEGORIES and a NOTE with the knead id, techniques, insurance, opening hours and
+the directory page (address books show NOTE; few show UID or X- properties).
 Text values escape backslash, comma, semicolon and new lines (RFC 6350 3.4);
 URI values (the website) lose any control character that would end the line
 and are escaped the same way. Lines are CRLF and folded at 75 octets without
@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, TextIO
+
+from index.model.hours import readable
 
 MAX_OCTETS = 75
 CRLF = "\r\n"
@@ -86,6 +88,9 @@ def note(row: dict[str, Any]) -> str:
                        ("Languages", "languages")):
         if row.get(key):
             lines.append(f"{label}: {', '.join(str(v) for v in row[key])}")
+    hours = readable(row.get("hours"))
+    if hours:
+        lines.append(f"Hours: {'; '.join(hours.splitlines())}")
     if row.get("url"):
         lines.append(f"Listing: {row['url']}")
     return "\n".join(lines)
