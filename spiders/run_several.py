@@ -12,6 +12,7 @@ are not started.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,9 +23,16 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from twisted.internet import defer
 
-from spiders.run import CrawlReport, ProgressCallback, _quiet_log, crawl_settings
+from spiders.run import CrawlReport, ProgressCallback, QuietLog, crawl_settings
 
 _STOPPED = ("shutdown", "cancelled")
+
+
+def _quiet(**kwargs: Any) -> None:
+    """Without -v: spiders.run's QuietLog on Scrapy's root handler (installed as each crawl starts)."""
+    for handler in logging.root.handlers:
+        if not any(isinstance(f, QuietLog) for f in handler.filters):
+            handler.addFilter(QuietLog())
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ def run_crawls(
             if plan.resume_crawl_id:
                 crawler.settings.set("KNEAD_RESUME_CRAWL_ID", plan.resume_crawl_id, priority="cmdline")
             if settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
-                crawler.signals.connect(_quiet_log, signal=signals.engine_started)
+                crawler.signals.connect(_quiet, signal=signals.engine_started)
             if progress is not None:
                 crawler.signals.connect(lambda crawler=crawler, **kw: progress(crawler.stats),
                                         signal=signals.spider_opened, weak=False)
