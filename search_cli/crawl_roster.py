@@ -70,13 +70,14 @@ def report_lines(report) -> list[str]:
         return []
     lines = []
     read, expected = stats.get("roster/rows_read"), stats.get("roster/count_expected")
-    if expected is not None and read is not None:
-        if int(expected) == int(read):
+    read = read or 0
+    if expected is not None:
+        if not stats.get("roster/count_mismatch"):
             lines.append(f"  roster rows:          {read} read, as the portal counted")
         else:
             lines.append(f"  roster rows:          {read} read, but the portal counted {expected}: the dataset "
                          "changed during the crawl or a page was lost; nothing is marked stale (crawl again)")
-    elif read is not None:
+    elif "roster/rows_read" in stats:
         lines.append(f"  roster rows:          {read} read")
     if stats.get("roster/verification_only"):
         lines.append(f"  verification only:    {stats['roster/verification_only']} (no address: they confirm "

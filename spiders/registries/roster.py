@@ -6,8 +6,9 @@
     knead crawl roster --board tx [--url URL | --file PATH]
 
 The board (spiders.rosters.boards) comes from `board`, or from the dataset id
-in a start URL (`<base>/resource/<4x4>.json`, what `knead crawl` passes), so
-the crawl's scope, and with it stale marking, is one board's dataset.
+in each start URL (`<base>/resource/<4x4>.json`, what `knead crawl` passes),
+so the crawl's scope, and with it stale marking, is the datasets it was given
+(one board for `knead crawl roster`; the bundled sample's TX and WA together).
 
 API: first `count(*)` under the board's `$where`, then pages of the mapped
 columns under a stable `$order`, `$limit`/`$offset`, one after another until a
@@ -36,6 +37,7 @@ import json
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +64,21 @@ def board_of(url: str) -> Board | None:
     return board_for_dataset(match.group(1)) if match else None
 
 
+@dataclass
+class Dataset:
+    """One board's dataset being read, and what its reading has counted so far."""
+
+    board: Board
+    url: str  # its resource URL: <base>/resource/<id>.json
+    expected: int | None = None  # the portal's count(*)
+    rows_read: int = 0
+    pending: dict[str, Any] | None = None  # the last row's listing, until the next row's key differs
+
+    @property
+    def base(self) -> str:
+        return self.url.rsplit("/resource/", 1)[0]
+
+
 class RosterSpider(DirectorySpider):
     name = "roster"
 
@@ -73,79 +90,81 @@ class RosterSpider(DirectorySpider):
         if chosen is not None and not (start_url or start_urls):
             start_url = chosen.resource_url(url)
         super().__init__(start_url, start_urls, *args, **kwargs)
-        found = {board_of(u) for u in self.start_urls}
-        if chosen is None:
-            if len(found) != 1 or None in found:
-                raise ValueError("name one board's dataset: -a board=tx, or a start URL "
-                                 "<portal>/resource/<dataset id>.json of a known board")
-            chosen = found.pop()
-        self.board: Board = chosen  # type: ignore[assignment]
-        self.base_url = self.start_urls[0]
+        self.datasets: list[Dataset] = []
+        for start in self.start_urls:
+            found = board_of(start)
+            if found is None:
+                raise ValueError(f"start URL {start!r} is no known board's dataset: give -a board=tx, or "
+                                 "<portal>/resource/<dataset id>.json of one of " + ", ".join(BOARDS))
+            self.datasets.append(Dataset(found, start))
         self.file = file
-        self.expected: int | None = None
-        self.rows_read = 0
-        self.pending: dict[str, Any] | None = None  # the last row's listing, until the next row's key differs
+        if file and len(self.datasets) != 1:
+            raise ValueError("a bulk CSV file is one board's roster: name one board")
 
     # -- requests -------------------------------------------------------------
 
-    def request(self, params: dict[str, str], callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+    def request(self, dataset: Dataset, params: dict[str, str], callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         headers = {"Accept": "application/json"}
         token = os.environ.get(TOKEN_ENV, "").strip()
         if token:
             headers["X-App-Token"] = token
-        return scrapy.Request(soql.url(self.base_url, params), callback=callback, headers=headers,
-                              cb_kwargs=cb_kwargs, meta={"handle_httpstatus_list": _ERROR_CODES})
+        return scrapy.Request(soql.url(dataset.url, params), callback=callback, headers=headers,
+                              cb_kwargs={"dataset": dataset, **cb_kwargs},
+                              meta={"handle_httpstatus_list": _ERROR_CODES})
 
-    @property
-    def page_size(self) -> int:
+    def page_size(self, dataset: Dataset) -> int:
         """Rows a page asks for: the board's, or `KNEAD_ROSTER_PAGE_SIZE` (tests page small rosters)."""
-        return self.settings.getint("KNEAD_ROSTER_PAGE_SIZE") or self.board.page_size
+        return self.settings.getint("KNEAD_ROSTER_PAGE_SIZE") or dataset.board.page_size
 
     async def start(self) -> AsyncIterator[Any]:
         path = self.file or self.settings.get("KNEAD_ROSTER_FILE")
         if path:
-            for item in self.file_listings(Path(path)):
+            for item in self.file_listings(self.datasets[0], Path(path)):
                 yield item
             return
-        yield self.request(soql.count_params(self.board), self.parse_count)
+        for dataset in self.datasets:  # one after another: each board's pages are sequential
+            yield self.request(dataset, soql.count_params(dataset.board), self.parse_count)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         return iter(())
 
-    def parse_count(self, response: Response) -> Iterator[Any]:
-        answer = self.answer(response)
+    def parse_count(self, response: Response, dataset: Dataset) -> Iterator[Any]:
+        answer = self.answer(response, dataset)
         if answer is None:
             return
         try:
-            self.expected = int(answer[0]["n"])
+            dataset.expected = int(answer[0]["n"])
         except (IndexError, KeyError, TypeError, ValueError):
             self.malformed(response, f"count: no count in {response.text[:200]!r}")
-        yield self.request(soql.page_params(self.board, 0, self.page_size), self.parse_page, offset=0)
+        size = self.page_size(dataset)
+        yield self.request(dataset, soql.page_params(dataset.board, 0, size), self.parse_page, offset=0)
 
-    def parse_page(self, response: Response, offset: int) -> Iterator[Any]:
-        if offset == 0 and not self.check_fields(response):
-            return
-        answer = self.answer(response)
+    def parse_page(self, response: Response, dataset: Dataset, offset: int) -> Iterator[Any]:
+        if offset == 0:
+            self.check_fields(response, dataset)
+        answer = self.answer(response, dataset)
         if answer is None:
             self.mark_incomplete()
             return
         self.count("pages/api")
-        self.rows_read += len(answer)
+        dataset.rows_read += len(answer)
+        self.count("roster/rows_read", len(answer))
         for row in answer:
-            yield from self.row_listing(row)
-        if len(answer) >= self.page_size:
-            yield self.request(soql.page_params(self.board, offset + len(answer), self.page_size), self.parse_page,
+            yield from self.row_listing(dataset, row)
+        size = self.page_size(dataset)
+        if len(answer) >= size:
+            yield self.request(dataset, soql.page_params(dataset.board, offset + len(answer), size), self.parse_page,
                                offset=offset + len(answer))
             return
-        yield from self.flush()
-        self.check_count()
+        yield from self.flush(dataset)
+        self.check_count(dataset)
 
     # -- answers ----------------------------------------------------------------
 
-    def answer(self, response: Response) -> list[dict[str, Any]] | None:
+    def answer(self, response: Response, dataset: Dataset) -> list[dict[str, Any]] | None:
         """The JSON array of a 200 answer; None after counting an error answer."""
         if response.status >= 400:
-            self.soda_error(response)
+            self.soda_error(response, dataset)
             return None
         data = self.parsed(response, "roster", lambda r: json.loads(r.text))
         if not isinstance(data, list):
@@ -154,7 +173,7 @@ class RosterSpider(DirectorySpider):
             return None
         return [row for row in data if isinstance(row, dict)]
 
-    def soda_error(self, response: Response) -> None:
+    def soda_error(self, response: Response, dataset: Dataset) -> None:
         try:
             body = json.loads(response.text)
         except ValueError:
@@ -170,82 +189,80 @@ class RosterSpider(DirectorySpider):
                             response.headers.get("X-Socrata-RequestId", b"-").decode("latin-1"))
         if code.endswith("no-such-column"):
             named = column or message.rpartition(":")[2].strip()
-            self.missing_columns([named] if named else [], response)
+            self.missing_columns(dataset, [named] if named else [], response)
 
-    def check_fields(self, response: Response) -> bool:
-        """False (and the crawl closing) when X-SODA2-Fields lacks a mapped column."""
+    def check_fields(self, response: Response, dataset: Dataset) -> None:
+        """Close the crawl when X-SODA2-Fields lacks a mapped column (very wide datasets omit the header)."""
         header = response.headers.get("X-SODA2-Fields")
         if response.status != 200 or not header:
-            return True  # an error answer speaks for itself; very wide datasets omit the header
+            return
         try:
             fields = set(json.loads(header.decode("utf-8")))
         except ValueError:
-            return True
-        missing = [c for c in soql.selected(self.board) if not c.startswith(":") and c not in fields]
+            return
+        missing = [c for c in soql.selected(dataset.board) if not c.startswith(":") and c not in fields]
         if missing:
-            self.missing_columns(missing, response)
-        return True
+            self.missing_columns(dataset, missing, response)
 
-    def missing_columns(self, columns: list[str], where: Any) -> None:
+    def missing_columns(self, dataset: Dataset, columns: list[str], where: Any) -> None:
         """Record the columns the dataset lacks; from a callback, close the crawl at once."""
+        dataset_url = getattr(where, "url", str(where)).split("?")[0]
         self.crawler.stats.set_value("roster/missing_columns", columns)
-        dataset = getattr(where, "url", str(where)).split("?")[0]
-        self.crawler.stats.set_value("roster/dataset", dataset)
-        self.logger.error("the %s mapping expects column(s) %s, which %s does not have", self.board.key,
-                          ", ".join(columns), dataset)
+        self.crawler.stats.set_value("roster/dataset", dataset_url)
+        self.logger.error("the %s mapping expects column(s) %s, which %s does not have", dataset.board.key,
+                          ", ".join(columns), dataset_url)
         if isinstance(where, Response):
             raise CloseSpider(MISSING_COLUMN)
 
-    def check_count(self) -> None:
-        self.crawler.stats.set_value("roster/rows_read", self.rows_read)
-        if self.expected is None:
+    def check_count(self, dataset: Dataset) -> None:
+        if dataset.expected is None:
             return
-        self.crawler.stats.set_value("roster/count_expected", self.expected)
-        if self.expected != self.rows_read:
+        self.count("roster/count_expected", dataset.expected)
+        if dataset.expected != dataset.rows_read:
             self.count("roster/count_mismatch")
             self.mark_incomplete()
-            self.logger.warning("the portal counted %d rows but %d were read: the dataset may have changed "
-                                "during the crawl", self.expected, self.rows_read)
+            self.logger.warning("the portal counted %d rows of %s but %d were read: the dataset may have changed "
+                                "during the crawl", dataset.expected, dataset.url, dataset.rows_read)
 
     def mark_incomplete(self) -> None:
         self.crawler.stats.set_value("knead/incomplete", 1)
 
     # -- rows -> listings ---------------------------------------------------------
 
-    def row_listing(self, row: dict[str, Any]) -> Iterator[TherapistListing]:
-        if not maprows.is_massage(self.board, row):
+    def row_listing(self, dataset: Dataset, row: dict[str, Any]) -> Iterator[TherapistListing]:
+        board = dataset.board
+        if not maprows.is_massage(board, row):
             self.count("listings/dropped/not_massage")
             return
-        values = maprows.listing_values(self.board, row, base=self.base_url.rsplit("/resource/", 1)[0])
+        values = maprows.listing_values(board, row, base=dataset.base)
         if values is None:
             self.count("listings/dropped/no_licence_or_name")
             return
         if values.get("verification_only"):
             self.count("roster/verification_only")
-        if self.pending is not None and self.pending["id"] == values["id"]:
+        if dataset.pending is not None and dataset.pending["id"] == values["id"]:
             self.count("roster/rows_merged")
-            maprows.merge_rows(self.board, self.pending, values)
+            maprows.merge_rows(board, dataset.pending, values)
             return
-        yield from self.flush()
-        self.pending = values
+        yield from self.flush(dataset)
+        dataset.pending = values
 
-    def flush(self) -> Iterator[TherapistListing]:
-        if self.pending is not None:
-            values, self.pending = self.pending, None
+    def flush(self, dataset: Dataset) -> Iterator[TherapistListing]:
+        if dataset.pending is not None:
+            values, dataset.pending = dataset.pending, None
             yield TherapistListing(scraped_at=self.now_iso(), **values)
 
-    def file_listings(self, path: Path) -> Iterator[Any]:
+    def file_listings(self, dataset: Dataset, path: Path) -> Iterator[Any]:
         """The board's bulk CSV export: human column names, the same mapping, massage rows only."""
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             header = {maprows.field_name(h) for h in reader.fieldnames or ()}
-            missing = [c for c in soql.selected(self.board) if not c.startswith(":") and c not in header]
+            missing = [c for c in soql.selected(dataset.board) if not c.startswith(":") and c not in header]
             if missing:  # nothing is read: the crawl finds no listings, the gate publishes nothing
-                self.missing_columns(missing, str(path))
+                self.missing_columns(dataset, missing, str(path))
                 return
             for line in reader:
                 row = {maprows.field_name(k): v for k, v in line.items() if k is not None and v not in (None, "")}
-                self.rows_read += 1
-                yield from self.row_listing(row)
-        yield from self.flush()
-        self.crawler.stats.set_value("roster/rows_read", self.rows_read)
+                self.count("roster/rows_read")
+                yield from self.row_listing(dataset, row)
+        yield from self.flush(dataset)
