@@ -48,7 +48,7 @@ def crawled(tmp_path_factory):
 def test_knead_crawl_without_source_publishes_each_bundled_sample_with_its_own_summary(crawled):
     out = crawled["result"].stdout
     assert "Crawl of amta finished" in out and "Crawl of nppes finished" in out
-    assert out.count("Published: ") == len(SAMPLES) == 3
+    assert out.count("Published: ") == len(SAMPLES) == 4
     assert "the NPI registry's API (nppes)" in crawled["result"].stderr
     # One deactivated NPI per state of the sample: left out, and counted in the registry's summary.
     states = generate(SIZE).states
@@ -108,7 +108,8 @@ def test_knead_sample_site_serves_the_registry_api_beside_the_directory_and_prin
         assert lines == [f"amta: the AMTA-style directory at {base}/find-massage-therapist/?location=&keyword=&page=1",
                          f"nppes: the NPI registry's API at {base}/nppes/api/",
                          f"sites: practice websites (one 127.0.0.x address each) at "
-                         f"http://127.0.0.10:{base.rsplit(':', 1)[1]}/"]
+                         f"http://127.0.0.10:{base.rsplit(':', 1)[1]}/",
+                         f"roster: TX and WA licence rosters (SODA API) at {base}/soda/"]
         with urllib.request.urlopen(f"{base}/find-massage-therapist/?location=&keyword=&page=1", timeout=10) as page:
             assert page.status == 200 and b"famt/" in page.read()
         query = "version=2.1&taxonomy_description=Massage+Therapist&state=CT&limit=200"

@@ -76,3 +76,18 @@ def test_licensed_is_in_the_json_filters_and_the_help(crawled):
     assert record["source"] == "roster:tx" and record["status"] == "active" and record["disciplined"] is False
     assert "--licensed" in run_knead("search", "--help", data_dir=crawled["dir"]).stdout
 
+
+
+def test_the_bundled_sample_server_serves_both_rosters_to_the_crawl(tmp_path):
+    from spiders.sample_site.server import SampleSite
+
+    with SampleSite(size=SIZE) as site:
+        result = run_knead("crawl", "roster", "--board", "tx", "--url", f"{site.url}/soda", "--delay", "0",
+                           data_dir=tmp_path)
+        missing = run_knead("crawl", "roster", "--board", "il", "--url", f"{site.url}/soda", "--delay", "0",
+                            data_dir=tmp_path)
+    n = sum(1 for e in roster_truth(SIZE) if e.board == "tx")
+    assert result.returncode == 0, result.stderr
+    assert f"roster rows:          {n} read, as the portal counted" in result.stdout
+    # A board the sample has no roster for: the portal's 404, named, and nothing published.
+    assert missing.returncode == 1 and "HTTP 404" in missing.stdout

@@ -116,10 +116,31 @@ def _serve_sites(data: BundledData, port: int) -> Any:
     return PracticeSitesServer(bundled_sites(data), port=port, strict_port=True).start()
 
 
+SODA_PREFIX = "/soda/"  # a Socrata portal's root: datasets at /soda/resource/<id>.json
+ROSTER_BOARDS = ("tx", "wa")  # the bundled rosters (spiders.sample_site.soda_sample)
+
+
+def _roster_urls(base_url: str, data: BundledData) -> list[str]:
+    from spiders.rosters.boards import BOARDS  # declarations only: no Scrapy
+
+    return [BOARDS[key].resource_url(base_url.rstrip("/") + SODA_PREFIX) for key in ROSTER_BOARDS]
+
+
+def _roster_answer(data: BundledData, path: str, query: str) -> Answer:
+    from datetime import date
+
+    from . import soda, soda_sample
+
+    rosters = soda_sample.served_rosters(data.directory.size, data.directory.seed, date.today())
+    status, body, _headers = soda.respond(rosters, soda_sample.COLUMNS, path[len(SODA_PREFIX) - 1:], query)
+    return status, json.dumps(body), "application/json;charset=utf-8"
+
+
 SAMPLES: tuple[BundledSample, ...] = (
     BundledSample("amta", "/", "the AMTA-style directory", _amta_urls, None),
     BundledSample("nppes", NPPES_PREFIX, "the NPI registry's API", _registry_urls, _registry_answer),
     BundledSample("sites", "/", "practice websites (one 127.0.0.x address each)", _sites_urls, None, _serve_sites),
+    BundledSample("roster", SODA_PREFIX, "TX and WA licence rosters (SODA API)", _roster_urls, _roster_answer),
 )
 
 

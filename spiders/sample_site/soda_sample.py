@@ -14,6 +14,7 @@ crawled with `knead crawl roster --board tx --url <its URL>`.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -144,6 +145,12 @@ def _build(size: int, seed: int, today: date | None) -> tuple[dict[str, list[dic
 def sample_rosters(size: int = 1200, seed: int = 7, today: date | None = None) -> dict[str, list[dict[str, Any]]]:
     """{dataset id: rows} for the TX and WA rosters (expiry dates relative to `today`)."""
     return _build(size, seed, today)[0]
+
+
+@functools.lru_cache(maxsize=4)
+def served_rosters(size: int, seed: int, today: date) -> dict[str, list[dict[str, Any]]]:
+    """`sample_rosters`, built once per (size, seed, day): what the bundled sample server answers from."""
+    return sample_rosters(size, seed, today)
 
 
 def roster_truth(size: int = 1200, seed: int = 7, today: date | None = None) -> list[RosterEntry]:
