@@ -61,6 +61,9 @@ def status_report(data_dir: DataDir) -> dict:
             for name, entry in sources.items():
                 entry["listings"] = store.count(name, include_stale=False)
                 entry["stale"] = store.count(name) - entry["listings"]
+                if name == "roster":  # rows kept to verify licences: stored, never in the index
+                    entry["verification_only"] = sum(
+                        1 for row in store.listings(name, include_stale=False) if row.get("verification_only"))
             history = store.history()
     rolled_back = bool(history) and history[-1]["action"] == "rolled back"
     return {"data_dir": str(data_dir.root), "generation": generation, "rolled_back": rolled_back,
@@ -122,6 +125,9 @@ def _status_lines(report: dict) -> list[str]:
         lines.append("No crawls yet.")
     for entry in report["sources"]:
         lines += ["", f"{entry['source']}: {entry['listings']} listings ({entry['stale']} stale)"]
+        if entry.get("verification_only"):
+            lines.append(f"  {entry['verification_only']} of them verification only (no address: they confirm "
+                         "licences, searches do not show them)")
         published = entry.get("last_published")
         if published:
             c = published["counts"]

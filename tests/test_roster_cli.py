@@ -66,6 +66,9 @@ def test_washington_rows_verify_but_are_not_listings(crawled):
     status = json.loads(run_knead("status", "--format", "json", data_dir=crawled["dir"]).stdout)
     assert {s["source"]: s["listings"] for s in status["sources"]}["roster"] == n + len(
         [e for e in crawled["truth"] if e.board == "tx"])
+    assert {s["source"]: s.get("verification_only") for s in status["sources"]}["roster"] == n
+    text = run_knead("status", "--format", "text", data_dir=crawled["dir"]).stdout
+    assert f"{n} of them verification only" in text
 
 
 def test_licensed_is_in_the_json_filters_and_the_help(crawled):
