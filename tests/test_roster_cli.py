@@ -94,3 +94,10 @@ def test_the_bundled_sample_server_serves_both_rosters_to_the_crawl(tmp_path):
     assert f"roster rows:          {n} read, as the portal counted" in result.stdout
     # A board the sample has no roster for: the portal's 404, named, and nothing published.
     assert missing.returncode == 1 and "HTTP 404" in missing.stdout
+
+
+def test_knead_show_says_what_the_board_says(crawled):
+    expired = next(e for e in crawled["truth"] if e.board == "tx" and e.status == "expired")
+    shown = run_knead("show", expired.listing_id, "--format", "text", data_dir=crawled["dir"])
+    assert shown.returncode == 0, shown.stderr
+    assert f"TX {expired.key} (roster:tx, expired 20" in shown.stdout

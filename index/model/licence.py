@@ -66,9 +66,9 @@ def effective_status(record: Mapping[str, Any], today: date | None = None) -> st
     """The record's status, 'expired' when it says active but its expiry date has passed."""
     status = record.get("status")
     expires = record.get("expires")
-    if status == "active" and isinstance(expires, str) and len(expires) == 10:
-        if expires < (today or date.today()).isoformat():
-            return "expired"
+    if status == "active" and isinstance(expires, str) and len(expires) == 10 \
+            and expires < (today or date.today()).isoformat():
+        return "expired"
     return status
 
 

@@ -86,9 +86,18 @@ class TherapistListing:
 
 
 def license_label(record: dict[str, str]) -> str:
-    """One licence as people read it: "CT 012345 (nppes)"."""
+    """One licence as people read it: "CT 012345 (nppes)"; a board's record says what the board
+    does: "TX MT104255 (roster:tx, expired 2025-04-20, board action on record)"."""
     where = " ".join(filter(None, (record.get("state"), record.get("number"))))
-    return f"{where} ({record['source']})" if record.get("source") else where
+    said = [record.get("source")]
+    if record.get("status"):
+        until = {"active": "until", "expired": ""}.get(str(record["status"]))
+        said.append(f"{record['status']} {until} {record['expires']}".replace("  ", " ")
+                    if record.get("expires") and until is not None else str(record["status"]))
+    if record.get("disciplined") is True:
+        said.append("board action on record")
+    said = [s for s in said if s]
+    return f"{where} ({', '.join(said)})" if said else where
 
 
 # Lists of strings; RECORD_FIELDS are lists of small dicts of strings (`licenses`).
