@@ -146,6 +146,16 @@ def test_a_column_the_dataset_lacks_is_named_and_nothing_is_published(tmp_path):
     assert run_knead("search", "--source", "roster:tx", data_dir=tmp_path).returncode == 1  # no index at all
 
 
+def test_a_column_missing_from_x_soda2_fields_is_named_too(tmp_path):
+    # A portal that leaves an unknown column out of the answer instead of refusing it: the header tells.
+    without_owner = [c for c in TX_COLUMNS if c != "owner_name"]
+    with tx_site(tx_rows(5), without_owner, lenient_select=True) as site:
+        result = crawl(tmp_path, site.url)
+    assert result.returncode == 1
+    assert "has no column 'owner_name'" in " ".join(result.stderr.split())
+    assert "listings stored:      0" in result.stdout
+
+
 def _write_export(path: Path, rows: list[dict], columns: list[str]) -> None:
     """The portal's bulk CSV: human column names (upper case, spaces), null as an empty field."""
     human = {c: c.upper().replace("_", " ") for c in columns}

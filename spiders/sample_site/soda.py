@@ -16,7 +16,7 @@ uses (shared/reference/socrata/README.md):
 For tests of what goes wrong: `columns` gives a dataset's columns (default:
 every key its rows use), so a test can leave one out; `count_extra` adds to a
 dataset's `count(*)` (a dataset that changed between the count and the
-pages); `faults` is a queue of answers `(status, headers, body)` served instead
+pages); `lenient_select` leaves unknown `$select` columns out instead of a 400; `faults` is a queue of answers `(status, headers, body)` served instead
 of the next resource requests (a 429 with Retry-After, a 500). `served` lists
 (path, status) of every answer, in order.
 """
@@ -66,9 +66,11 @@ def _split_and(text: str) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def answer(rows: list[dict[str, Any]], columns: list[str], query: Mapping[str, str], count_extra: int = 0
-           ) -> tuple[list[dict[str, Any]], list[str]]:
-    """(answer rows, their field names) for one query; SoqlError for what SODA refuses."""
+def answer(rows: list[dict[str, Any]], columns: list[str], query: Mapping[str, str], count_extra: int = 0,
+           lenient_select: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
+    """(answer rows, their field names) for one query; SoqlError for what SODA refuses.
+    `lenient_select`: unknown `$select` columns are left out, not refused (then only
+    X-SODA2-Fields tells a client one is missing)."""
     known = set(columns) | {":id"}
 
     def check(column: str) -> str:
@@ -99,13 +101,14 @@ def answer(rows: list[dict[str, Any]], columns: list[str], query: Mapping[str, s
         offset, limit = int(query.get("$offset", 0)), int(query.get("$limit", DEFAULT_LIMIT))
     except ValueError:
         raise SoqlError("query.compiler.malformed", "$limit and $offset must be integers") from None
-    fields = [check(c.strip()) for c in select.split(",")] if select else list(columns)
+    asked = [c.strip() for c in select.split(",")] if select else list(columns)
+    fields = [c for c in asked if c in known] if lenient_select else [check(c) for c in asked]
     page = [{f: r[f] for f in fields if r.get(f) not in (None, "")} for _, r in matched[offset:offset + limit]]
     return page, fields
 
 
 def respond(datasets: Mapping[str, list[dict[str, Any]]], columns: Mapping[str, list[str]], path: str, query: str,
-            count_extra: Mapping[str, int] | None = None) -> tuple[int, Any, dict[str, str]]:
+            count_extra: Mapping[str, int] | None = None, lenient_select: bool = False) -> tuple[int, Any, dict[str, str]]:
     """(status, JSON body, headers) for a GET of `path?query` (a path under the portal's root)."""
     found = _RESOURCE.match(path)
     if not found or found[1] not in datasets:
@@ -113,7 +116,7 @@ def respond(datasets: Mapping[str, list[dict[str, Any]]], columns: Mapping[str, 
     dataset = found[1]
     try:
         rows, fields = answer(datasets[dataset], columns[dataset], dict(parse_qsl(query)),
-                              (count_extra or {}).get(dataset, 0))
+                              (count_extra or {}).get(dataset, 0), lenient_select)
     except SoqlError as exc:
         return 400, exc.body(), {}
     return 200, rows, {"X-SODA2-Fields": json.dumps(fields), "X-SODA2-Types": json.dumps(["text"] * len(fields))}
@@ -157,7 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             self._send(*fault)
             return
-        self._send(*respond(site.datasets, site.columns, parts.path, parts.query, site.count_extra))
+        self._send(*respond(site.datasets, site.columns, parts.path, parts.query, site.count_extra,
+                            site.lenient_select))
 
     do_HEAD = do_GET
 
@@ -172,8 +176,9 @@ class SodaSite:
 
     def __init__(self, datasets: Mapping[str, Iterable[dict[str, Any]]], host: str = "127.0.0.1", port: int = 0,
                  columns: Mapping[str, list[str]] | None = None, count_extra: Mapping[str, int] | None = None,
-                 faults: Iterable[tuple[int, dict[str, str], Any]] = ()):
+                 faults: Iterable[tuple[int, dict[str, str], Any]] = (), lenient_select: bool = False):
         self.datasets = {k: list(v) for k, v in datasets.items()}
+        self.lenient_select = lenient_select
         self.columns = columns_of(self.datasets, columns)
         self.count_extra = dict(count_extra or {})
         self.faults = list(faults)
