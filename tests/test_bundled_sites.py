@@ -35,7 +35,7 @@ def bundle():
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory, bundle):
-    data, sites = bundle
+    _, sites = bundle
     data_dir = tmp_path_factory.mktemp("bundled-sites")
     with PracticeSitesServer(sites) as server:
         args = ["crawl", "sites", "--delay", "0", "--concurrency", "2"]

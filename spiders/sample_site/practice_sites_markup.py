@@ -20,8 +20,12 @@ from typing import Any
 DAY_NAMES = {"Mo": "Monday", "Tu": "Tuesday", "We": "Wednesday", "Th": "Thursday", "Fr": "Friday",
              "Sa": "Saturday", "Su": "Sunday"}
 ORDER = tuple(DAY_NAMES)
+STATE_NAMES = {"CT": "Connecticut", "MA": "Massachusetts", "NY": "New York", "NC": "North Carolina",
+               "TX": "Texas", "WA": "Washington", "CA": "California", "PA": "Pennsylvania", "NJ": "New Jersey",
+               "OR": "Oregon", "CO": "Colorado", "IL": "Illinois", "FL": "Florida", "GA": "Georgia"}
 BUSINESS_TYPES = ("DaySpa", "HealthAndBeautyBusiness", "MassageTherapist", "Physiotherapy", "MedicalBusiness",
-                  "LocalBusiness", ["DaySpa", "MedicalBusiness"], "https://schema.org/LocalBusiness")
+                  "LocalBusiness", ["DaySpa", "MedicalBusiness"], "https://schema.org/LocalBusiness", "localBusiness",
+                  "MedicalClinic")
 MICRODATA_TYPES = ("HealthAndBeautyBusiness", "DaySpa", "MassageTherapist", "LocalBusiness")
 RDFA_TYPES = ("MedicalBusiness", "Physiotherapy", "LocalBusiness")
 
@@ -78,16 +82,23 @@ def opening_hours_text(week: dict[str, Any], rng: random.Random) -> list[str]:
     return out
 
 
+def _clock(hhmm: str) -> str:
+    hour, minute = map(int, hhmm.split(":"))
+    return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour % 24 < 12 else 'PM'}"
+
+
 def opening_hours_specification(week: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
     """One item per span and group of days; a closed day opens and closes at 00:00 (Google's form)."""
-    prefix = rng.choice(("", "https://schema.org/", "http://schema.org/"))
-    seconds = rng.random() < 0.4
+    prefix = rng.choice(("", "https://schema.org/", "http://schema.org/", "lower"))
+    seconds, twelve = rng.random() < 0.3, rng.random() < 0.2
     items = []
     for days, spans in _groups(week):
-        names = [prefix + DAY_NAMES[d] for d in days]
+        names = [DAY_NAMES[d].lower() if prefix == "lower" else prefix + DAY_NAMES[d] for d in days]
         for opens, closes in ([("00:00", "00:00")] if spans == "off" else spans):
             closes = "00:00" if closes == "24:00" else closes
-            if seconds:
+            if twelve and spans != "off":  # "9:00 AM", as some builders write Time values
+                opens, closes = _clock(opens), _clock(closes)
+            elif seconds:
                 opens, closes = opens + ":00", closes + ":00"
             items.append({"@type": "OpeningHoursSpecification", "dayOfWeek": names if len(names) > 1 else names[0],
                           "opens": opens, "closes": closes})
@@ -97,12 +108,27 @@ def opening_hours_specification(week: dict[str, Any], rng: random.Random) -> lis
 def _accepting(value: bool | None, rng: random.Random) -> Any:
     if value is None:
         return None
-    return rng.choice((True, "true", "True", "yes")) if value else rng.choice((False, "false", "no"))
+    return rng.choice((True, "true", "True", "Yes")) if value else rng.choice((False, "false", "No"))
 
 
-def _address(who: dict[str, Any]) -> dict[str, Any]:
-    return {"@type": "PostalAddress", "streetAddress": who["street"], "addressLocality": who["city"],
-            "addressRegion": who["state"], "postalCode": who["zip"], "addressCountry": "US"}
+def _address(who: dict[str, Any], rng: random.Random | None = None) -> Any:
+    """A PostalAddress; with `rng`, now and then as plugins write it: the ZIP a number (its leading zero
+    lost), the state spelled out, the country a Country node, or the whole address one line of text."""
+    address: dict[str, Any] = {"@type": "PostalAddress", "streetAddress": who["street"],
+                               "addressLocality": who["city"], "addressRegion": who["state"],
+                               "postalCode": who["zip"], "addressCountry": "US"}
+    if rng is None:
+        return address
+    roll = rng.random()
+    if roll < 0.15:
+        address["postalCode"] = int(who["zip"])
+    elif roll < 0.3:
+        address["addressRegion"] = STATE_NAMES.get(who["state"], who["state"])
+    elif roll < 0.4:
+        address["addressCountry"] = {"@type": "Country", "name": "US"}
+    elif roll < 0.5:
+        return f"{who['street']}, {who['city']}, {who['state']} {who['zip']}"
+    return address
 
 
 def business_node(who: dict[str, Any], week: dict[str, Any], rng: random.Random, node_id: str | None = None,
@@ -111,8 +137,8 @@ def business_node(who: dict[str, Any], week: dict[str, Any], rng: random.Random,
     if node_id:
         node["@id"] = node_id
     node["name"] = name or who["business"] or who["name"]
-    node["telephone"] = who["phone_text"].removeprefix("tel:")
-    node["address"] = _address(who)
+    node["telephone"] = who["phone_text"]  # "tel:+1..." too, as some plugins write it
+    node["address"] = _address(who, rng)
     if week:
         if rng.random() < 0.6:
             node["openingHoursSpecification"] = opening_hours_specification(week, rng)
@@ -121,7 +147,8 @@ def business_node(who: dict[str, Any], week: dict[str, Any], rng: random.Random,
             node["openingHours"] = texts if len(texts) > 1 or rng.random() < 0.5 else texts[0]
     if who["insurance_raw"]:
         if rng.random() < 0.5:
-            node["healthPlanNetworkId"] = list(who["insurance_raw"])
+            plans = list(who["insurance_raw"])
+            node["healthPlanNetworkId"] = plans[0] if len(plans) == 1 else plans
         else:
             node["paymentAccepted"] = ", ".join(who["insurance_raw"])
     accepting = _accepting(who["accepting"], rng)

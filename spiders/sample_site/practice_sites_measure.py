@@ -61,8 +61,8 @@ class Measurement:
         return self.right[name] / compared if compared else 0.0
 
     def lines(self) -> list[str]:
-        out = [f"coverage: {self.found} of {self.expected} listings ({self.coverage:.1%}); "
-               f"{len(self.extra)} stored that the sites do not hold"]
+        out = [(f"coverage: {self.found} of {self.expected} listings ({self.coverage:.1%}); "
+                f"{len(self.extra)} stored that the sites do not hold")]
         for name in FIELDS:
             compared = self.right[name] + len(self.wrong[name])
             out.append(f"{name}: {self.right[name]} of {compared} right ({self.accuracy(name):.1%})")
