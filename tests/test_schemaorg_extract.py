@@ -12,7 +12,7 @@ import pytest
 from index.model.hours import is_open
 from spiders.parse.schemaorg import extract_page
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "schemaorg"
+REFERENCE = Path(__file__).parent / "fixtures" / "schemaorg"  # the reference's two example pages (../shared/reference/schemaorg)
 URL = "https://practice.example.com/about/?utm_source=x#top"
 
 
