@@ -16,9 +16,8 @@ from urllib.parse import urlsplit
 import click
 
 from index.records.datadir import DataDir
-from search_cli import crawl_areas, crawl_roster, wrapped
+from search_cli import crawl_areas, crawl_roster, crawl_sites, wrapped
 from search_cli.options import StateType
-from search_cli import crawl_sites
 
 SAMPLE_SIZE = 1200
 
@@ -152,7 +151,7 @@ def _crawl_bundled(stack: ExitStack, data_dir: DataDir, *, sample_size: int, del
                    accept_drop: bool, stale_days: float, no_http_cache: bool, no_index: bool, verbose: bool) -> None:
     """Serve every bundled sample (spiders.sample_site.bundled.SAMPLES) and crawl each in turn, each
     published through the gate on its own, with its own summary; exit 1 if any was not published."""
-    from spiders.run_several import CrawlPlan, run_crawls
+    from spiders.run import CrawlPlan, run_crawls
     from spiders.sample_site import generate
     from spiders.sample_site.bundled import SAMPLES, BundledData
     from spiders.sample_site.process import SampleSiteDidNotStart, serve_in_child
@@ -306,8 +305,8 @@ def summary_lines(report) -> list[str]:
         f"Crawl of {report.source} {report.outcome}"
         + (f" in {report.seconds:.1f} s" if report.outcome == "finished" else f" ({report.seconds:.1f} s)"),
         f"  pages fetched:        {report.pages_fetched} ({report.pages_unchanged} unchanged: 304 Not Modified)",
-        f"  listings stored:      {report.listings_stored}"
-        f" ({stored.get('new', 0)} new, {stored.get('changed', 0)} changed, {stored.get('unchanged', 0)} unchanged)",
+        (f"  listings stored:      {report.listings_stored}"
+        f" ({stored.get('new', 0)} new, {stored.get('changed', 0)} changed, {stored.get('unchanged', 0)} unchanged)"),
     ]
     if report.past_limit:
         lines.append(f"  not stored:           {report.past_limit} found after the --max-items limit was reached")

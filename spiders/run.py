@@ -1,10 +1,11 @@
-"""Run one crawl in this process with knead's settings, and report what it did.
+"""Run crawls in this process with knead's settings, and report what each did.
 
 Scrapy ends a run that lost pages with `finish_reason: finished` all the same
 (traps.md), so the report is read from the stats: pages fetched, listings
 stored, dropped by reason, failed URLs, robots.txt skips, unmapped vocabulary.
-`knead crawl` calls `run_crawl` once per process (Twisted's reactor cannot be
-restarted).
+`knead crawl` calls `run_crawl` (one crawl) or `run_crawls` (the bundled
+samples, one after another) once per process: Twisted's reactor cannot be
+restarted.
 
 Below INFO (no `-v`), what the summary already reports (a download that
 finally failed, a robots.txt that could not be fetched, retries given up) is
@@ -25,6 +26,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import get_spider_loader
+from twisted.internet import defer
 
 # Called once, as the crawl starts, with its live stats collector (read, never written).
 ProgressCallback = Callable[[Any], None]
@@ -32,6 +34,7 @@ ProgressCallback = Callable[[Any], None]
 # Scrapy's finish reasons in the words of `knead crawl`'s options.
 _OUTCOMES = {"finished": "finished", "shutdown": "was interrupted", "cancelled": "was interrupted",
              "closespider_timeout": "stopped at its time limit", "closespider_errorcount": "stopped after too many errors"}
+_STOPPED = ("shutdown", "cancelled")  # an interrupted crawl ends a sequence
 
 # Loggers whose errors the crawl summary already lists (URLs failed, robots.txt).
 _REPORTED = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry", "scrapy.core.scraper")
@@ -166,7 +169,6 @@ def crawl_settings(
     concurrency: int | None = None,
     max_items: int | None = None,
     log_level: str = "ERROR",
-    resume_crawl_id: int | None = None,
     http_cache: bool = True,
     extra: dict[str, Any] | None = None,
 ) -> Settings:
@@ -191,11 +193,18 @@ def crawl_settings(
         overrides["AUTOTHROTTLE_TARGET_CONCURRENCY"] = float(concurrency)
     if max_items:
         overrides["CLOSESPIDER_ITEMCOUNT"] = max_items
-    if resume_crawl_id:
-        overrides["KNEAD_RESUME_CRAWL_ID"] = resume_crawl_id
     overrides.update(extra or {})
     settings.setdict(overrides, priority="cmdline")
     return settings
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """One crawl of a sequence: the spider, its start URLs, and the crawl it resumes (if any)."""
+
+    source: str
+    start_urls: Sequence[str]
+    resume_crawl_id: int | None = None
 
 
 def run_crawl(
@@ -203,34 +212,78 @@ def run_crawl(
     *,
     start_urls: Sequence[str],
     data_dir: Path | str | None,
+    resume_crawl_id: int | None = None,
+    **options: Any,
+) -> CrawlReport:
+    """Crawl `start_urls` with the named spider into the store under `data_dir`.
+
+    `resume_crawl_id` continues an interrupted crawl; `options` are `run_crawls`'s
+    (delay, concurrency, max_items, log_level, progress, http_cache, and `extra`:
+    further Scrapy settings, which tests use for short timeouts)."""
+    return run_crawls([CrawlPlan(spider_name, start_urls, resume_crawl_id)], data_dir=data_dir, **options)[0]
+
+
+def run_crawls(
+    plans: Sequence[CrawlPlan],
+    *,
+    data_dir: Path | str | None,
     delay: float | None = None,
     concurrency: int | None = None,
     max_items: int | None = None,
     log_level: str = "ERROR",
     progress: ProgressCallback | None = None,
-    resume_crawl_id: int | None = None,
     http_cache: bool = True,
     extra: dict[str, Any] | None = None,
-) -> CrawlReport:
-    """Crawl `start_urls` with the named spider into the store under `data_dir`.
+    on_report: Callable[[CrawlReport], None] | None = None,
+) -> list[CrawlReport]:
+    """Crawl each plan in order with knead's settings; one report per crawl that ran.
 
-    `resume_crawl_id` continues an interrupted crawl; `extra` holds further
-    Scrapy settings (tests use it for short timeouts)."""
-    settings = crawl_settings(
-        data_dir=data_dir, delay=delay, concurrency=concurrency, max_items=max_items, log_level=log_level,
-        resume_crawl_id=resume_crawl_id, http_cache=http_cache, extra=extra,
-    )
+    Twisted's reactor cannot be restarted, so the crawls share one
+    `CrawlerProcess`, the next started when the one before has closed (one at
+    a time: each writes its own crawl into the store of record, and each
+    report reads its own stats). `on_report` is called with each report as
+    its crawl ends, before the next starts (`knead crawl` prints the summary
+    and publishes there); an exception it raises ends the sequence and is
+    raised again here, once the reactor stopped. A crawl that was interrupted
+    (Ctrl-C) ends the sequence too.
+    """
+    settings = crawl_settings(data_dir=data_dir, delay=delay, concurrency=concurrency, max_items=max_items,
+                              log_level=log_level, http_cache=http_cache, extra=extra)
     process = CrawlerProcess(settings)
-    spider_cls = process.spider_loader.load(spider_name)
-    crawler = process.create_crawler(spider_cls)
-    if settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
-        # On Scrapy's root handler, which the crawler installs as it starts.
-        crawler.signals.connect(_quiet_log, signal=signals.engine_started)
-    if progress is not None:
-        # weak=False: Scrapy holds receivers weakly, and this lambda has no other reference.
-        crawler.signals.connect(lambda **kw: progress(crawler.stats), signal=signals.spider_opened, weak=False)
-    started = time.monotonic()
-    process.crawl(crawler, start_urls=list(start_urls))
+    reports: list[CrawlReport] = []
+    raised: list[BaseException] = []
+
+    @defer.inlineCallbacks
+    def one_after_another():
+        for plan in plans:
+            crawler = process.create_crawler(process.spider_loader.load(plan.source))
+            if plan.resume_crawl_id:
+                crawler.settings.set("KNEAD_RESUME_CRAWL_ID", plan.resume_crawl_id, priority="cmdline")
+            if settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
+                # On Scrapy's root handler, which the crawler installs as it starts.
+                crawler.signals.connect(_quiet_log, signal=signals.engine_started)
+            if progress is not None:
+                # weak=False: Scrapy holds receivers weakly, and this lambda has no other reference.
+                crawler.signals.connect(lambda crawler=crawler, **kw: progress(crawler.stats),
+                                        signal=signals.spider_opened, weak=False)
+            started = time.monotonic()
+            yield process.crawl(crawler, start_urls=list(plan.start_urls))
+            stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
+            report = CrawlReport(source=plan.source, seconds=time.monotonic() - started, stats=stats,
+                                 max_items=max_items)
+            reports.append(report)
+            try:
+                if on_report is not None:
+                    on_report(report)
+            except BaseException as exc:  # noqa: BLE001 - raised again below, not lost in the reactor's Deferred
+                raised.append(exc)
+                break
+            if stats.get("finish_reason") in _STOPPED:
+                break
+
+    # Started before the reactor: process.start() then waits for every crawl the chain adds (join()).
+    one_after_another()
     process.start()
-    stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    return CrawlReport(source=spider_name, seconds=time.monotonic() - started, stats=stats, max_items=max_items)
+    if raised:
+        raise raised[0]
+    return reports
