@@ -23,14 +23,23 @@ import csv
 import io
 import random
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import zipcodes
 
 from spiders.bulk.layout import COLUMNS, TAXONOMY_SLOTS
-from spiders.sample_site.registry import CREDENTIALS, FIRST, LAST, ORG_KINDS, ORG_WORDS, STREETS, npi_from
+from spiders.sample_site.registry import (
+    CREDENTIALS,
+    FIRST,
+    LAST,
+    ORG_KINDS,
+    ORG_WORDS,
+    STREETS,
+    npi_from,
+)
 
 MASSAGE = "225700000X"
 # Other providers' taxonomies, most common first (physicians, nurses, therapists, dentists, students...).
@@ -174,6 +183,19 @@ def _kinds(rng: random.Random, rows: int, massage_share: float, deactivated_shar
             yield "other"
 
 
+
+@contextmanager
+def _bulk_csv(path: str | Path, member: str) -> Iterator:
+    """A csv writer into `member` of a new zip at `path`, as NPPES publishes it: the CSV with its
+    header row (every value quoted) and the header alone in a `_fileheader.csv` beside it."""
+    header = ",".join(f'"{c}"' for c in COLUMNS) + "\n"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        zf.writestr(member.replace(".csv", "_fileheader.csv"), header)
+        with zf.open(member, "w", force_zip64=True) as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+            text.write(header)
+            yield csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
+
 def write_bulk_zip(path: str | Path, rows: int, *, seed: int = 17, massage_share: float = 0.03,
                    deactivated_share: float = 0.035, first: str = FIRST_DATE, cutoff: str = CUTOFF,
                    first_serial: int = 50_000_000, states: tuple[str, ...] = STATES,
@@ -183,34 +205,28 @@ def write_bulk_zip(path: str | Path, rows: int, *, seed: int = 17, massage_share
     `deactivate`: NPIs (of an earlier file) that this one lists as deactivated, after its other rows."""
     member = f"npidata_pfile_{first}-{cutoff}.csv"
     truth = BulkTruth(member)
-    header = ",".join(f'"{c}"' for c in COLUMNS) + "\n"
     maker = _RowMaker(seed)
     rng = random.Random(seed + 1)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        zf.writestr(member.replace(".csv", "_fileheader.csv"), header)
-        with zf.open(member, "w", force_zip64=True) as raw, \
-                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-            writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
-            text.write(header)
-            for serial, kind in enumerate(_kinds(rng, rows, massage_share, deactivated_share), start=first_serial):
-                state = states[rng.randrange(len(states))]
-                row = maker.row(serial, kind, state)
-                writer.writerow(row)
-                truth.rows += 1
-                if kind == "deactivated":
-                    truth.deactivated.append(row[0])
-                elif kind != "other":
-                    truth.massage[row[0]] = state
-                    if kind == "massage-org":
-                        truth.organisations.add(row[0])
-                    elif kind == "massage-two":
-                        truth.two_licences.add(row[0])
-            for npi in deactivate:
-                row = maker.empty.copy()
-                row[0], row[_INDEX["NPI Deactivation Date"]] = npi, "11/20/2026"
-                writer.writerow(row)
-                truth.rows += 1
-                truth.deactivated.append(npi)
+    with _bulk_csv(path, member) as writer:
+        for serial, kind in enumerate(_kinds(rng, rows, massage_share, deactivated_share), start=first_serial):
+            state = states[rng.randrange(len(states))]
+            row = maker.row(serial, kind, state)
+            writer.writerow(row)
+            truth.rows += 1
+            if kind == "deactivated":
+                truth.deactivated.append(row[0])
+            elif kind != "other":
+                truth.massage[row[0]] = state
+                if kind == "massage-org":
+                    truth.organisations.add(row[0])
+                elif kind == "massage-two":
+                    truth.two_licences.add(row[0])
+        for npi in deactivate:
+            row = maker.empty.copy()
+            row[0], row[_INDEX["NPI Deactivation Date"]] = npi, "11/20/2026"
+            writer.writerow(row)
+            truth.rows += 1
+            truth.deactivated.append(npi)
     return truth
 
 
@@ -286,15 +302,9 @@ def write_records_zip(path: str | Path, records: Iterable[dict], *, cutoff: str 
     """A monthly bulk zip (full width) holding exactly `records` (API-shaped): the bundled
     registry sample's file. Returns the rows written."""
     member = f"npidata_pfile_{FIRST_DATE}-{cutoff}.csv"
-    header = ",".join(f'"{c}"' for c in COLUMNS) + "\n"
     rows = 0
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        zf.writestr(member.replace(".csv", "_fileheader.csv"), header)
-        with zf.open(member, "w", force_zip64=True) as raw, \
-                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
-            writer = csv.writer(text, quoting=csv.QUOTE_ALL, lineterminator="\n")
-            text.write(header)
-            for record in records:
-                writer.writerow(record_row(record))
-                rows += 1
+    with _bulk_csv(path, member) as writer:
+        for record in records:
+            writer.writerow(record_row(record))
+            rows += 1
     return rows
