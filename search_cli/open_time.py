@@ -8,7 +8,6 @@ a usage error naming the closest day.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,6 +77,8 @@ class OpenTimeType(click.ParamType):
             return OpenAt(now.weekday(), now.hour * 60 + now.minute)
         day = now.weekday() if key == "today" else day_index(first)
         if day is None:
+            import difflib  # only on this error path: `knead search` starts without it
+
             close = difflib.get_close_matches(key, DAYS, n=1, cutoff=0.4)
             hint = f"; did you mean '{close[0][:3]}'?" if close else " (a weekday: mon ... sun, today or now)"
             self.fail(f"Unknown day {first!r}{hint}", param, ctx)
