@@ -205,6 +205,7 @@ class SearchFilters:
     accepts_insurance: bool
     accepting_new_clients: bool
     licensed: bool
+    verified: bool
     open_at: OpenAt | None
     near: tuple[float, float, str] | None
     radius: float | None
@@ -235,7 +236,7 @@ class SearchFilters:
         return SearchRequest(
             query=self.query or None, techniques=self.techniques, insurance=self.insurance,
             accepts_insurance=self.accepts_insurance, accepting_new_clients=self.accepting_new_clients,
-            licensed=self.licensed,
+            licensed=self.licensed, verified=self.verified,
             open_at=(self.open_at.day, self.open_at.minute) if self.open_at else None,
             near=(self.near[0], self.near[1]) if self.near else None,
             radius_miles=self.radius if self.radius is not None else DEFAULT_RADIUS_MILES, state=self.state,
@@ -256,6 +257,8 @@ class SearchFilters:
             out.append("accepting new clients")
         if self.licensed:
             out.append("licence confirmed by a state board")
+        if self.verified:
+            out.append("licence verified by the registry or a state board")
         if self.open_at:
             out.append(f"open {self.open_at.label()}")
         if self.near:
@@ -312,6 +315,9 @@ def search_options(fn):
         click.option("--licensed", is_flag=True,
                      help="Only listings a state board's roster confirms with an active licence in their state "
                           "(`knead crawl roster`)."),
+        click.option("--verified", is_flag=True,
+                     help="Only therapists whose massage licence in their state the NPI registry or a state "
+                          "board's roster confirms (any of the sources merged into the result)."),
         click.option("--open", "open_at", type=OpenTimeType(), default=None,
                      help='Only listings whose weekly hours say open then: a day ("sat") or a day and time '
                           '("mon 18:00", "fri 6pm", "now"). Listings that give no hours are left out, and counted.'),

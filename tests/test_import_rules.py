@@ -23,7 +23,7 @@ MAY_IMPORT = {
     "index.model": (),
     "index.geo": ("index.model",),
     "index.search": ("index.model", "index.geo"),
-    "index.records": ("index.model", "index.search"),
+    "index.records": ("index.model", "index.search", "index.merge"),
 }
 # Third-party packages the library never imports (it sits under the crawl and the CLI).
 NOT_IN_INDEX = ("scrapy", "twisted", "click", "rich", "itemadapter", "parsel", "lxml")

@@ -9,7 +9,10 @@
 - `history`: what each publish changed, for `knead rollback`, and the log of
   publishes, rollbacks and reindexes.
 - `lock`: one crawl per data directory.
+- `clusters`: the merge's assignment of listings to results (ids stable
+  across recrawls; any member's id finds its result).
 
-May import `index.model` and `index.search` (publishing drives the index);
-the index never imports this package.
+May import `index.model`, `index.search` (publishing drives the index) and
+`index.merge` (publishing merges; only `publish` imports it); the index never
+imports this package.
 """

@@ -12,8 +12,11 @@ store pipeline when the spider closes, so both publish by the same rules:
    the reasons on the crawl, and leaves its listings staged for inspection.
 3. The staged listings are merged into the published ones (new, changed,
    unchanged, newly stale, dropped after `stale_days`).
-4. The index is rebuilt from the store into a new generation (`rebuild_index`,
-   also what `knead reindex` runs); a failed build raises
+4. Every published listing is merged (index.merge: listings that are the same
+   therapist or practice become one result, ids kept from the assignment the
+   store holds), and the index is rebuilt from the results into a new
+   generation (`rebuild_index`, also what `knead reindex` runs); the new
+   assignment is saved once the generation serves. A failed build raises
    `generations.BuildError` and the previous generation keeps serving. Each
    generation's note names the latest published crawl it holds.
 
@@ -21,7 +24,7 @@ store pipeline when the spider closes, so both publish by the same rules:
 go back to what they were before it (index.records.history), the crawl is
 marked rolled back, the generations that held it are retired, and the kept
 generation that holds the crawl published before it is served again (or one
-is built, when none is kept). Every publish, rollback and reindex is logged
+is built, when none is kept); the assignment is merged again to match it. Every publish, rollback and reindex is logged
 in the store's history.
 
 The index is a library of its own (index.search); this module is the one
@@ -140,12 +143,25 @@ def rebuild_index(data_dir: DataDir):
     return result
 
 
+def _merge(store: RecordStore):
+    """Every published listing merged into results (index.merge), ids kept from the stored assignment."""
+    from index.merge import merge_listings
+
+    return merge_listings(store.listings(), store.assignment())
+
+
 def _build(data_dir: DataDir, store: RecordStore):
+    """Merge, build a generation of the results, then save the assignment it was built with
+    (only once the generation serves, so `knead show` never maps an id to a result the
+    served generation lacks)."""
     from index.search.generations import build_index
 
     latest = store.last_published()
-    return build_index(store.listings(), data_dir.index_root,
-                       note={"published_crawl": latest["id"] if latest else None})
+    merged = _merge(store)
+    result = build_index(merged.results, data_dir.index_root,
+                         note={"published_crawl": latest["id"] if latest else None})
+    store.replace_assignment(merged.assignment)
+    return result
 
 
 @dataclass(frozen=True)
@@ -199,5 +215,7 @@ def rollback_publish(data_dir: DataDir) -> RolledBack:
             break
         if number is None:
             number, rebuilt = _build(data_dir, store).generation, True
+        else:  # the kept generation holds these listings' results: the assignment must match them again
+            store.replace_assignment(_merge(store).assignment)
         store.log(ROLLED_BACK, latest["id"], number, f"back to crawl #{back_to['id']}")
     return RolledBack(latest, restored, back_to, number, before, rebuilt)

@@ -22,6 +22,9 @@ Tables:
 - `undo` and `history` (index.records.history): what each of the last
   publishes changed, so `undo_publish` can restore it, and the log of
   publishes, rollbacks and reindexes.
+- `clusters` (index.records.clusters): the merge's assignment of each listing
+  to its result (one therapist or practice across sources), so result ids stay
+  stable and any member's id finds its result.
 
 A file that is not a readable SQLite store raises `StoreDamaged`, which
 names the file and the way out.
@@ -41,7 +44,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from index.records import history
+from index.records import clusters, history
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS listings (
@@ -145,7 +148,7 @@ class RecordStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed batch survives a power cut, not just a killed process.
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA + history.SCHEMA)
+            self._db.executescript(_SCHEMA + history.SCHEMA + clusters.SCHEMA)
             # A damaged page is found only when read: check the structure once (~1 ms per MB).
             problem = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
         except sqlite3.DatabaseError as exc:
@@ -183,10 +186,12 @@ class RecordStore:
 
     # -- crawls -------------------------------------------------------------
 
-    def begin_crawl(self, source: str, pid: int | None = None, scope: str | None = None) -> int:
+    def begin_crawl(self, source: str, pid: int | None = None, scope: str | None = None,
+                    started_at: str | None = None) -> int:
+        """A new crawl row; `started_at` (default now): a crawl spread over workers started when it was enqueued."""
         cur = self._db.execute(
             "INSERT INTO crawls (source, started_at, pid, scope) VALUES (?, ?, ?, ?)",
-            (source, utc_now(), pid, scope or source),
+            (source, started_at or utc_now(), pid, scope or source),
         )
         self.commit()
         return int(cur.lastrowid)
@@ -455,6 +460,31 @@ class RecordStore:
     def listing_ids(self) -> list[str]:
         """Every published listing's id (for "did you mean" on an unknown one)."""
         return [row[0] for row in self._db.execute("SELECT id FROM listings ORDER BY id")]
+
+    # -- the merge's assignment (index.records.clusters) -----------------------
+
+    def assignment(self) -> dict[str, str]:
+        """Every listing id the last merge saw -> the id of its result."""
+        return clusters.assignment(self._db)
+
+    def replace_assignment(self, mapping: dict[str, str]) -> None:
+        """Save a merge's whole assignment in one transaction."""
+        self.commit()
+        with self._db:
+            clusters.replace(self._db, mapping)
+
+    def result_of(self, listing_id: str) -> str:
+        """The id of the result `listing_id` belongs to (its own id when it was never merged)."""
+        return clusters.result_of(self._db, listing_id) or listing_id
+
+    def members(self, result_id: str) -> list[dict[str, Any]]:
+        """The published listings of one result, as `listings()` gives them, by id."""
+        found = (self.listing(i) for i in clusters.member_ids(self._db, result_id))
+        return [x for x in found if x is not None]
+
+    def merged_counts(self) -> dict[str, dict[str, int]]:
+        """Per source: current listings, and those merged with another source's into one result."""
+        return clusters.merged_counts(self._db)
 
 
 def _dumps(listing: dict[str, Any]) -> str:

@@ -7,6 +7,9 @@ where not, strings lose control characters and lone surrogates and are cut to
 a maximum length, lists are bounded. Only a listing without an id is rejected
 (`InvalidListing`), and the builder counts it.
 
+A merged result (index.merge) also keeps its provenance fields, cleaned by
+`index.search.provenance`.
+
 `to_document` turns a cleaned listing into the field values of
 `index.search.schema`; `sort_key`, `facet_bits` and `spelling_words` feed the
 per-generation sidecars (name order, facet bitmask, suggestion words).
@@ -27,7 +30,7 @@ from index.model import licence, vocabulary
 from index.model.listing import FIELD_NAMES, LIST_FIELDS, RECORD_FIELDS
 from index.model.states import STATES
 from index.model.text import MAX_ID, MAX_LIST_ITEMS, bounded_text, fold, limit_for
-from index.search import open_hours, synonyms
+from index.search import open_hours, provenance, synonyms
 
 EXTRA_FIELDS = ("first_seen", "last_seen", "stale", "stale_since")  # added by the store of record
 BOOL_FIELDS = ("accepts_insurance", "accepting_new_clients", "practice", "verification_only")
@@ -111,6 +114,7 @@ def clean_listing(listing: Mapping[str, Any]) -> dict[str, Any]:
         out["state"] = out["state"].upper()
     out["techniques"] = [t.lower() for t in out["techniques"]]
     out["insurance"] = [t.lower() for t in out["insurance"]]
+    out.update(provenance.clean_merge_fields(listing))  # a merged result's sources and the like (issue 15)
     return out
 
 
@@ -183,7 +187,6 @@ def to_document(listing: Mapping[str, Any], spans: list[tuple[int, int]] | None 
     }
     for name, value in (
         ("state", state),
-        ("source", norm_source(listing.get("source") or listing["id"].partition(":")[0])),
         ("city", norm_city(listing.get("city"))),
         ("gender", (listing.get("gender") or "").casefold()),
         ("first_seen", listing.get("first_seen")),
@@ -191,9 +194,12 @@ def to_document(listing: Mapping[str, Any], spans: list[tuple[int, int]] | None 
         ("stale", "yes" if listing.get("stale") else "no"),
         ("accepting", "yes" if listing.get("accepting_new_clients") is True else ""),
         ("licensed", "yes" if licence.board_confirmed(listing) else ""),
+        ("license_verified", "yes" if provenance.verified(listing) else ""),
     ):
         if value:
             doc[name] = value
+    # Every member's source, so --source finds a merged therapist by any source that lists them.
+    doc["source"] = _keywords(norm_source(s) for s in provenance.source_names(listing))
     doc["open"] = open_hours.open_terms(open_hours.week_spans(listing.get("hours")) if spans is None else spans)
     if listing.get("lat") is not None:
         doc["geo"] = _keywords(cell_terms(listing["lat"], listing["lon"]))

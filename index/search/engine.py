@@ -85,6 +85,8 @@ def build_filter(request: SearchRequest) -> wq.Query | None:
         parts.append(wq.Term("accepting", "yes"))
     if request.licensed:
         parts.append(wq.Term("licensed", "yes"))
+    if request.verified:
+        parts.append(wq.Term("license_verified", "yes"))
     if request.near is not None:
         any_of("geo", covering_cells(request.near[0], request.near[1], request.radius_miles))
     if request.new_since:  # first_seen is ISO 8601 UTC, so lexical order is time order

@@ -34,6 +34,7 @@ class SearchRequest:
     # (weekday 0 = Monday, minute of the day or None): only listings whose weekly hours say open then.
     open_at: tuple[int, int | None] | None = None
     licensed: bool = False  # only listings a board roster confirms (index.model.licence.board_confirmed)
+    verified: bool = False  # only results the registry or a board confirms (index.search.provenance.verified)
     sort: str | None = None  # relevance | distance | name; None: the default
     limit: int | None = DEFAULT_LIMIT  # None: every match
     new_since: str | None = None  # ISO 8601 UTC timestamp: only listings first seen at or after it

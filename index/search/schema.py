@@ -46,7 +46,9 @@ from index.model.text import fold
 # 11: `hours` one OSM opening_hours string (was a list of lines); hours_raw, price_range, practice_id.
 # 12: a `licensed` field (--licensed: a board roster confirms an active licence in the listing's state).
 # 13: an `open` field and the hours sidecar (--open DAY[ TIME]).
-SCHEMA_VERSION = 13
+# 14: merged results (issue 15): `source` a keyword of every member's source, a `license_verified` field,
+#     stored results carry sources, field_sources, practices, from_practice, alternatives, license_verified.
+SCHEMA_VERSION = 14
 
 
 class FoldFilter(Filter):
@@ -269,8 +271,9 @@ def build_schema() -> fields.Schema:
         accepts_insurance=RecurringID(),
         # Two-letter state code, upper case.
         state=RecurringID(),
-        # The source that found the listing ("amta", "nppes", "roster:tx"), lower case: --source.
-        source=RecurringID(),
+        # The sources that found the result ("amta", "nppes", "roster:tx"), lower case, one term per
+        # member's source, so --source matches a merged therapist by any of them.
+        source=RecurringKeyword(),
         # City, folded (index.model.text.fold) with whitespace collapsed:
         # --city is exact, any case and accents ("sao paulo" = "São Paulo").
         city=RecurringID(),
@@ -298,6 +301,9 @@ def build_schema() -> fields.Schema:
         # listing's state (index.model.licence.board_confirmed): --licensed. Read from the
         # records, so a merged therapist (issue 15) is confirmed by the roster record it carries.
         licensed=RecurringID(),
+        # "yes" when the registry or a board roster confirms a massage licence in the result's state
+        # (index.search.provenance.verified): --verified.
+        license_verified=RecurringID(),
         # Weekly opening hours as day and hour terms (index.search.open_hours): --open.
         open=RecurringKeyword(),
     )
