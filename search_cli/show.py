@@ -1,18 +1,25 @@
-"""`knead show ID|URL`: one listing in full, from the store of record.
+"""`knead show ID|URL`: one therapist or practice in full, as the search shows it (merged).
 
 The id is the one every search output carries (the dim line under each
-listing in the table, `id` in JSON, CSV and the other exports); the profile
-URL works too, whatever host and port it was crawled from, and so does an id
-typed without its `<source>:` prefix when only one source has that key. An
-id that matches nothing is a one-line error (exit 1) with the closest ids,
-found with rapidfuzz (fast enough over 100,000 ids on the error path).
+listing in the table, `id` in JSON, CSV and the other exports), or the id of
+any listing merged into that result (the store of record keeps which result
+each listing belongs to); the profile URL works too, whatever host and port
+it was crawled from, and so does an id typed without its `<source>:` prefix
+when only one source has that key. An id that matches nothing is a one-line
+error (exit 1) with the closest ids, found with rapidfuzz (fast enough over
+100,000 ids on the error path). The result is read from the served index;
+with none (`--no-index`, not built yet), the store's listing is shown.
 
 The text view shows every value a person may act on: contact details,
 hours, whether the therapist takes new clients, techniques and insurance as
 knead's ids *and* as the directory wrote them, the bio, when knead first and
-last saw the listing, and where it came from. `--format json` prints the
-stored listing object (the fields of README's listing table, plus
-`first_seen`, `last_seen`, `stale`, `stale_since`).
+last saw the listing, and where it came from. For a result several sources
+list, each value says which sources gave it, a practice's values are marked
+as the practice's, and "Other values" lists what the other sources said
+(search_cli.show_sources). `--format json` prints the stored result object
+(the fields of README's listing table, plus `first_seen`, `last_seen`,
+`stale`, `stale_since` and, for a merged result, `sources`, `field_sources`,
+`practices`, `from_practice`, `alternatives`, `license_verified`).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import click
 from index.model.hours import readable
 from index.model.listing import license_label
 from index.records.datadir import DataDir
+from search_cli import show_sources
 from search_cli.output import render_table, stdout_is_terminal, to_json, write_output
 
 CLOSE_SCORE = 80  # rapidfuzz ratio (0-100) for an id to be offered as "did you mean"
@@ -39,18 +47,20 @@ class ListingNotFound(click.ClickException):
               help="text (default on a terminal) or json (default otherwise): the stored listing object.")
 @click.pass_obj
 def show(data_dir: DataDir, listing: str, fmt: str | None) -> None:
-    """Show one listing in full: contact, hours, techniques and insurance as written, when seen, source.
+    """Show one therapist in full: contact, hours, techniques and insurance as written, when seen, sources.
 
-    ID is the listing id that `knead search` shows under each listing (and
-    every export holds in `id`), e.g. amta:maria-lopez-hartford; the profile
-    page's URL works too.
+    ID is the id that `knead search` shows under each listing (and every
+    export holds in `id`), e.g. amta:maria-lopez-hartford, or the id of any
+    source's listing merged into it; the profile page's URL works too. Each
+    value says which sources gave it, and other values sources gave are
+    listed.
 
     \b
     Examples:
       knead show amta:maria-lopez-hartford
       knead show https://directory.example/famt/maria-lopez-hartford --format json
     """
-    row = find_listing(data_dir, listing.strip())
+    row = find_result(data_dir, listing.strip())
     if (fmt or ("text" if stdout_is_terminal() else "json")) == "json":
         from index.model.listing import FIELD_NAMES
 
@@ -61,8 +71,24 @@ def show(data_dir: DataDir, listing: str, fmt: str | None) -> None:
         write_output(render_table(lambda console: _render(console, row)), None)
 
 
-def find_listing(data_dir: DataDir, wanted: str) -> dict[str, Any]:
-    """The listing `wanted` names (id, URL, or id without its source); click errors otherwise."""
+def find_result(data_dir: DataDir, wanted: str) -> dict[str, Any]:
+    """The result `wanted` names, as the served index holds it (merged across sources): any member's
+    id or URL finds it. Without a served index (never built, `--no-index`, outdated or damaged), the
+    store's listing itself."""
+    from index.search.generations import IndexDamaged, IndexMissing
+    from index.search.lookup import stored_result
+
+    listing, result_id = find_listing(data_dir, wanted)
+    try:
+        found = stored_result(data_dir.index_root, result_id)
+    except (IndexMissing, IndexDamaged):
+        found = None
+    return found or listing
+
+
+def find_listing(data_dir: DataDir, wanted: str) -> tuple[dict[str, Any], str]:
+    """The listing `wanted` names (id, URL, or id without its source) and the id of the result it
+    belongs to; click errors otherwise (several listings only when they are different results)."""
     from index.records.store import RecordStore, StoreDamaged
 
     if not data_dir.records_path.exists():
@@ -76,8 +102,9 @@ def find_listing(data_dir: DataDir, wanted: str) -> dict[str, Any]:
                 found = [one] if one else []
                 if not found and ":" not in wanted:  # typed without its source
                     found = [store.listing(i) for i in store.ids_with_key(wanted)]
-            if len(found) == 1:
-                return found[0]
+            results = list(dict.fromkeys(store.result_of(x["id"]) for x in found))
+            if len(results) == 1:
+                return next((x for x in found if x["id"] == results[0]), found[0]), results[0]
             if len(found) > 1:
                 ids = ", ".join(x["id"] for x in found)
                 raise click.ClickException(f"'{wanted}' names {len(found)} listings ({ids}): give one of these ids.")
@@ -135,26 +162,39 @@ def _fields(row: dict[str, Any]) -> list[tuple[str, str]]:
                            *_as_written(vocabulary.INSURANCE, row.get("insurance") or [], row.get("insurance_raw") or [])])
     accepts = {True: "takes health insurance", False: "does not take health insurance"}.get(row.get("accepts_insurance"), "")
     seen = row.get("stale_since")
+
+    def said(text: str, field: str) -> str:  # the sources of a merged result's value (search_cli.show_sources)
+        return text + show_sources.said_by(row, field) if text else ""
+
+    def per_source(text: str, field: str) -> str:
+        return "\n".join([text, *show_sources.by_source_lines(row, field)]) if text else ""
+
+    merged = show_sources.is_merged(row)
     return [
-        ("Address", display.address(row) or row.get("address_raw") or ""),
-        ("Phone", phone),
-        ("Email", row.get("email") or ""),
-        ("Website", row.get("website") or ""),
-        ("Hours", readable(row.get("hours")) or "\n".join(row.get("hours_raw") or [])),
-        ("New clients", new_clients),
-        ("Techniques", techniques.strip("\n")),
-        ("Insurance", "\n".join(filter(None, (accepts, insurance.strip("\n"))))),
-        ("Conditions", ", ".join(row.get("conditions") or [])),
-        ("Settings", ", ".join(row.get("settings") or [])),
-        ("Languages", ", ".join(row.get("languages") or [])),
-        ("Gender", row.get("gender") or ""),
+        ("Address", said(display.address(row) or row.get("address_raw") or "", "address")),
+        ("Phone", said(phone, "phone")),
+        ("Email", said(row.get("email") or "", "email")),
+        ("Website", said(row.get("website") or "", "website")),
+        ("Hours", said(readable(row.get("hours")) or "\n".join(row.get("hours_raw") or []), "hours")),
+        ("New clients", said(new_clients, "accepting_new_clients")),
+        ("Price", said(row.get("price_range") or "", "price_range")),
+        ("Practice", "\n".join(show_sources.practice_lines(row))),
+        ("Techniques", per_source(techniques.strip("\n"), "techniques")),
+        ("Insurance", per_source("\n".join(filter(None, (accepts, insurance.strip("\n")))), "insurance")),
+        ("Conditions", per_source(", ".join(row.get("conditions") or []), "conditions")),
+        ("Settings", per_source(", ".join(row.get("settings") or []), "settings")),
+        ("Languages", per_source(", ".join(row.get("languages") or []), "languages")),
+        ("Gender", said(row.get("gender") or "", "gender")),
         ("License", "\n".join(filter(None, (row.get("license"),
-                                             *(license_label(x) for x in row.get("licenses") or []))))),
-        ("NPI", row.get("npi") or ""),
-        ("Bio", row.get("bio") or ""),
+                                             *(license_label(x) for x in row.get("licenses") or []),
+                                             show_sources.verified_line(row))))),
+        ("NPI", said(row.get("npi") or "", "npi")),
+        ("Bio", said(row.get("bio") or "", "bio")),
+        ("Other values", "\n".join(show_sources.alternative_lines(row))),
         ("Updated", row.get("profile_updated") or row.get("profile_updated_raw") or ""),
         ("First seen", _when(row.get("first_seen"))),
         ("Last seen", _when(row.get("last_seen")) + (f" (stale: no longer found since {_when(seen)})" if seen else "")),
+        ("Sources", "\n".join(show_sources.source_lines(row))) if merged else
         ("Source", " ".join(filter(None, (row.get("source"), row.get("url"))))),
     ]
 

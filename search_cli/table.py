@@ -3,8 +3,9 @@
 What a person reads at 80 columns, and why it is laid out this way:
 
 - Four columns: the person (name and credentials, the business indented
-  under it, markers such as "not accepting new clients" and what a state
-  board's roster says of the licence), where (city,
+  under it, markers such as "not accepting new clients", what a state
+  board's roster or the NPI registry says of the licence, and how many
+  sources list the therapist when several were merged into one), where (city,
   distance, phone), techniques and insurance. Each column is at least as
   wide as its longest word (rich's own measurement of each cell), so no
   word is ever broken mid-word; the room left is shared in proportion to
@@ -55,6 +56,9 @@ def _cells(row: dict[str, Any], near, request) -> list:
     if row.get("stale"):
         who.append(Text("stale: no longer found", style="yellow"))
     who += _board_marks(row)
+    sources = _source_names(row)
+    if len(sources) > 1:  # one therapist that several sources list (issue 15): `knead show` tells which gave what
+        who.append(Text(f"{len(sources)} sources: {', '.join(sources)}", style="cyan"))
     where = [", ".join(filter(None, (row.get("city"), row.get("state"))))]
     if near and row.get("distance_miles") is not None:
         where.append(f"{row['distance_miles']:.1f} mi")
@@ -73,10 +77,19 @@ def _board_marks(row: dict[str, Any]) -> list:
     marks = []
     if licence.board_confirmed(row):
         marks.append(Text(f"\u2713 licence confirmed by the {row['state']} board", style="green"))
+    elif row.get("license_verified"):  # the merge's rule (issue 15): the registry's record, or a board's
+        registry = any(r.get("source") == "nppes" and r.get("state") == row.get("state")
+                       for r in row.get("licenses") or ())
+        marks.append(Text("\u2713 licence verified" + (" by the NPI registry" if registry else ""), style="green"))
     warning = licence.board_warning(row)
     if warning:
         marks.append(Text(f"! {warning}", style="bold red"))
     return marks
+
+
+def _source_names(row: dict[str, Any]) -> list[str]:
+    """The sources of a merged result's members, each once ("amta", "nppes", "roster:tx")."""
+    return list(dict.fromkeys(s.get("source") for s in row.get("sources") or () if s.get("source")))
 
 
 def column_widths(console, rows: Sequence[Sequence], width: int) -> list[int] | None:
