@@ -43,8 +43,8 @@ def _index_state(data_dir: DataDir) -> tuple[int | None, list[dict], str | None]
 
 
 def status_report(data_dir: DataDir) -> dict:
-    """Per source: listings, last published crawl and its counts, the latest crawl if it was not
-    published; the index generation served, those kept, and the history of publishes."""
+    """Per source: listings, how many are merged with another source's listing of the same therapist,
+    last published crawl and its counts, the latest crawl if it was not published; the index generation served, those kept, and the history of publishes."""
     from index.records.store import PUBLISHED
 
     generation, generations, problem = _index_state(data_dir)
@@ -58,9 +58,12 @@ def status_report(data_dir: DataDir) -> dict:
                 if crawl["status"] == PUBLISHED:
                     entry["last_published"] = {**brief, "counts": crawl["counts"]}
                 entry["latest"] = {**brief, "gate": crawl["gate"].get("reasons", [])}
+            merged = store.merged_counts()
             for name, entry in sources.items():
                 entry["listings"] = store.count(name, include_stale=False)
                 entry["stale"] = store.count(name) - entry["listings"]
+                # Listings that are one therapist or practice with another source's (index.merge).
+                entry["merged"] = merged.get(name, {}).get("merged", 0)
                 if name == "roster":  # rows kept to verify licences: stored, never in the index
                     entry["verification_only"] = sum(
                         1 for row in store.listings(name, include_stale=False) if row.get("verification_only"))
@@ -125,6 +128,9 @@ def _status_lines(report: dict) -> list[str]:
         lines.append("No crawls yet.")
     for entry in report["sources"]:
         lines += ["", f"{entry['source']}: {entry['listings']} listings ({entry['stale']} stale)"]
+        if entry.get("merged"):
+            lines.append(f"  {entry['merged']} of them merged with another source's listing of the same "
+                         "therapist or practice (one result)")
         if entry.get("verification_only"):
             lines.append(f"  {entry['verification_only']} of them verification only (no address: they confirm "
                          "licences, searches do not show them)")

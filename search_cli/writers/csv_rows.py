@@ -1,6 +1,8 @@
 """CSV: a header row, one row per listing, safe to open in a spreadsheet.
 
-Lists are joined with "; " (a licence as "CT 012345 (nppes)"), booleans are `true`/`false`, missing values are
+Lists are joined with "; " (a licence as "CT 012345 (nppes)", a merged result's
+sources and practices by their ids), a merged result's `field_sources` and
+`alternatives` are compact JSON, booleans are `true`/`false`, missing values are
 empty. CSV injection (OWASP): a text cell that starts with `=`, `+`, `-`,
 `@`, a tab or a carriage return would be run as a formula by Excel, LibreOffice
 or Google Sheets, so it gets a leading single quote (`'=HYPERLINK(...)`, and
@@ -13,6 +15,7 @@ module as RFC 4180 says.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -27,6 +30,13 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _record(value: Mapping[str, Any]) -> str:
+    """A licence as people read it; a merged result's source or practice by its id."""
+    if "number" in value:
+        return license_label(dict(value))
+    return str(value.get("id") or "")
+
+
 def cell(value: Any) -> str:
     if value is None:
         return ""
@@ -36,7 +46,9 @@ def cell(value: Any) -> str:
         return str(value)
     if isinstance(value, (list, tuple)):
         return neutralise(LIST_SEPARATOR.join(
-            "" if v is None else license_label(v) if isinstance(v, Mapping) else str(v) for v in value))
+            "" if v is None else _record(v) if isinstance(v, Mapping) else str(v) for v in value))
+    if isinstance(value, Mapping):  # field_sources, alternatives: nested, so compact JSON
+        return neutralise(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     return neutralise(str(value))
 
 
