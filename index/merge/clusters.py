@@ -1,16 +1,41 @@
 """Who is who: listings grouped into clusters (one per person or practice), with stable ids.
 
-First version (the lead's): only the same NPI or the same licence (state,
-number) joins listings. Q1 replaces the insides (names, phones, vetoes, practice links).
+`cluster(listings, previous)`:
+
+1. reads every listing once (index.merge.evidence.profile) and files it under
+   its blocking keys, in one dict pass;
+2. joins listings block by block, strongest evidence first (all licence and
+   NPI blocks, then phones, emails and hosts, then surname with ZIP or street,
+   last a board roster's row by name in its state), so a weak link is never
+   what stops a strong one. Each join is a union-find union that first checks
+   the vetoes between the two whole clusters (evidence.Traits), so a chain
+   A-B, B-C never makes two people one. A roster row joins by name and state
+   only when exactly one cluster in the state has that name;
+3. names each cluster (stable ids, below) and links therapists to practices:
+   a member's `practice_id`, or the phone or the street and ZIP of a practice
+   listing. A practice phone two therapists share links both to the practice
+   and never merges them (their first names veto it).
+
+Stable ids: a result id is always one of its members' ids. A cluster keeps the
+id its members had in `previous` (the id most of them had; ties: the smaller
+id) among its own members' ids, so a new source joining a cluster does not
+renumber it, and when a previous result splits, the part holding its anchor
+keeps the id (the other parts cannot: the anchor listing is not theirs). A
+cluster new to `previous` takes its member from the first source in
+SOURCE_ORDER, ties by the smaller id.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from index.merge import evidence as E
+
 SOURCE_ORDER = ("amta", "sites", "nppes", "roster")
+MAX_PRACTICES_AT = 8  # a phone or address this many practices share links no one (a mall, a call centre)
 
 
 def source_family(source: str) -> str:
@@ -27,31 +52,155 @@ def source_rank(source: str) -> int:
 class Clusters:
     groups: dict[str, list[int]] = field(default_factory=dict)  # result id -> member indexes
     practices: dict[str, list[str]] = field(default_factory=dict)  # therapist result id -> practice result ids
+    # What the merge left aside, counted: "block too common", "contact shared", "name ambiguous", vetoes by reason.
+    stats: Counter = field(default_factory=Counter)
+
+
+class _UnionFind:
+    """Union-find whose unions ask the two clusters' traits first."""
+
+    def __init__(self, profiles: list[E.Profile], stats: Counter):
+        self.parent = list(range(len(profiles)))
+        self.size = [1] * len(profiles)
+        self.traits = [E.Traits.of(p) for p in profiles]
+        self.stats = stats
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        why = self.traits[ra].veto(self.traits[rb])
+        if why:
+            self.stats[f"veto {why}"] += 1
+            return False
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        self.traits[ra].absorb(self.traits[rb])
+        return True
+
+
+def _blocks(profiles: list[E.Profile]) -> dict[str, dict[tuple, list[int]]]:
+    blocks: dict[str, dict[tuple, list[int]]] = {kind: {} for kind in E.KINDS}
+    for p in profiles:
+        for kind, key in E.blocking_keys(p):
+            blocks[kind].setdefault(key, []).append(p.index)
+    return blocks
+
+
+def _join_pairs(kind: str, tag: str, block: list[int], profiles: list[E.Profile], uf: _UnionFind) -> None:
+    for n, i in enumerate(block):
+        for j in block[:n]:
+            if uf.find(i) != uf.find(j) and E.same_person(kind, profiles[i], profiles[j], tag):
+                uf.union(i, j)
+
+
+def _join_board_rows(block: list[int], profiles: list[E.Profile], uf: _UnionFind, stats: Counter) -> None:
+    """A roster row still alone joins the one cluster of its state with its name, if there is one."""
+    for i in block:
+        row = profiles[i]
+        if not row.board or uf.size[uf.find(i)] > 1:
+            continue
+        roots = {uf.find(j) for j in block if E.same_person(E.BOARD, row, profiles[j])}
+        if len(roots) == 1:
+            uf.union(i, roots.pop())
+        elif roots:
+            stats["name ambiguous"] += 1
+
+
+def _join(profiles: list[E.Profile], stats: Counter) -> _UnionFind:
+    uf = _UnionFind(profiles, stats)
+    blocks = _blocks(profiles)
+    for kind in E.KINDS:
+        for key, block in sorted(blocks[kind].items(), key=lambda item: E.KEY_ORDER[item[0][0]]):
+            if len(block) < 2 or (kind == E.BOARD and not any(profiles[i].board for i in block)):
+                continue
+            if len(block) > E.MAX_BLOCK:
+                stats["block too common"] += 1
+                continue
+            if kind == E.CONTACT and key[0] in ("mail", "host", "tel") and \
+                    E.shared_contact([profiles[i] for i in block]):
+                stats["contact shared"] += 1
+                continue
+            if kind == E.BOARD:
+                _join_board_rows(block, profiles, uf, stats)
+                continue
+            _join_pairs(kind, key[0], block, profiles, uf)
+    return uf
+
+
+def _result_ids(members: list[list[int]], listings: Sequence[Mapping[str, Any]],
+                previous: Mapping[str, str]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for indexes in members:
+        ids = {listings[i]["id"] for i in indexes}
+        had = Counter(previous[listings[i]["id"]] for i in indexes
+                      if previous.get(listings[i]["id"]) in ids)
+        if had:
+            anchor = min(had, key=lambda rid: (-had[rid], rid))
+        else:
+            first = min(indexes, key=lambda i: (source_rank(listings[i].get("source") or ""), listings[i]["id"]))
+            anchor = listings[first]["id"]
+        groups[anchor] = sorted(indexes)
+    return groups
+
+
+def _practice_links(groups: dict[str, list[int]], listings: Sequence[Mapping[str, Any]],
+                    profiles: list[E.Profile]) -> dict[str, list[str]]:
+    result_of: dict[str, str] = {}
+    by_phone: dict[str, set[str]] = {}
+    by_place: dict[tuple[str, str], set[str]] = {}
+    for rid, indexes in groups.items():
+        for i in indexes:
+            result_of[listings[i]["id"]] = rid
+            p = profiles[i]
+            if p.practice:
+                if p.phone:
+                    by_phone.setdefault(p.phone, set()).add(rid)
+                if p.street and p.zip:
+                    by_place.setdefault((p.street, p.zip), set()).add(rid)
+    links: dict[str, list[str]] = {}
+    for rid, indexes in groups.items():
+        if profiles[indexes[0]].practice:
+            continue
+        found: set[str] = set()
+        for i in indexes:
+            p = profiles[i]
+            named = listings[i].get("practice_id")
+            if named and named in result_of and profiles[groups[result_of[named]][0]].practice:
+                found.add(result_of[named])
+            near = by_phone.get(p.phone)
+            if near and len(near) <= MAX_PRACTICES_AT:
+                found |= near
+        if not found:  # the address only when nothing better says which practice of a building
+            for i in indexes:
+                near = by_place.get((profiles[i].street, profiles[i].zip))
+                if near and len(near) <= MAX_PRACTICES_AT:
+                    found |= near
+        if found:
+            links[rid] = sorted(found)
+    return links
 
 
 def cluster(listings: Sequence[Mapping[str, Any]], previous: Mapping[str, str]) -> Clusters:
-    parent = list(range(len(listings)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    seen: dict[tuple, int] = {}
-    for i, row in enumerate(listings):
-        keys = [("npi", row["npi"])] if row.get("npi") and not row.get("practice") else []
-        keys += [("lic", r.get("state"), r.get("number")) for r in row.get("licenses") or ()
-                 if r.get("state") and r.get("number")]
-        for key in keys:
-            j = seen.setdefault(key, i)
-            if j != i:
-                parent[find(i)] = find(j)
+    """Group `listings` into people and practices; `previous`: the last assignment (listing id -> result id)."""
+    stats: Counter = Counter()
+    profiles = [E.profile(i, row) for i, row in enumerate(listings)]
+    stats["practice named as its person"] = E.own_name_practices(profiles, listings)
+    uf = _join(profiles, stats)
     members: dict[int, list[int]] = {}
     for i in range(len(listings)):
-        members.setdefault(find(i), []).append(i)
-    groups = {}
-    for indexes in members.values():
-        anchor = min(indexes, key=lambda i: (source_rank(listings[i].get("source") or ""), listings[i]["id"]))
-        groups[listings[anchor]["id"]] = indexes
-    return Clusters(groups, {})
+        members.setdefault(uf.find(i), []).append(i)
+    groups = _result_ids(list(members.values()), listings, previous)
+    return Clusters(groups, _practice_links(groups, listings, profiles), stats)
+

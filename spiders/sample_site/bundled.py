@@ -41,8 +41,12 @@ class BundledData:
 
     @functools.cached_property
     def _built(self) -> tuple[People, list[dict[str, Any]]]:
+        from .soda_sample import link_roster_people
+
         people = amta_people(self.directory)
-        return people, registry_sample(self.directory, people)
+        records = registry_sample(self.directory, people)
+        link_roster_people(people, self.directory.size, self.directory.seed)  # after the registry's: keys stay
+        return people, records
 
     def _get(self) -> tuple[People, list[dict[str, Any]]]:
         with self._lock:

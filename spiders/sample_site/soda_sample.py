@@ -156,3 +156,18 @@ def served_rosters(size: int, seed: int, today: date) -> dict[str, list[dict[str
 def roster_truth(size: int = 1200, seed: int = 7, today: date | None = None) -> list[RosterEntry]:
     """Who each massage row is, and what knead should make of it."""
     return _build(size, seed, today)[1]
+
+
+def link_roster_people(people: Any, size: int, seed: int) -> None:
+    """Put the rosters' rows into the people truth table (spiders.sample_site.people): a row of a
+    directory therapist under "roster:<board>", licensees only a roster lists as people of their own
+    (an establishment as a practice). Who is who does not depend on the day, only the dates do."""
+    from .people import Person
+
+    for entry in roster_truth(size, seed):
+        person = people.find("amta", entry.slug) if entry.slug else None
+        if person is None:
+            state = "TX" if entry.board == "tx" else "WA"
+            person = people.add(Person(f"p{len(people) + 1:05d}", entry.name, state, None, None,
+                                       practice=entry.key.startswith("ME")))
+        people.link(person, f"roster:{entry.board}", entry.key)
