@@ -45,3 +45,40 @@ def test_harness_writes_every_row(tmp_path):
     assert size["crawl"]["knead"]["pages"] == size["crawl"]["bare"]["pages"] > 1000
     # Both engines found the same number of listings for every query.
     assert all(t["knead"] == t["fts5"] for t in size["queries"]["totals"])
+
+
+def test_merge_benchmark_measures_and_scores():
+    """The merge benchmark (tests/benchmarks/merge_bench.py) at 1,000 listings, in process: every
+    column of its table, the index built from the merged results, and a score its truth can check."""
+    import argparse
+
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    from index.merge import MergeResult
+    from tests.benchmarks import merge_bench, merge_report
+    from tests.benchmarks.measure import summary
+    from tests.benchmarks.merge_corpus import merge_corpus
+    from tests.benchmarks.merge_quality import score
+
+    figures = merge_bench.child(argparse.Namespace(size=1000, seed=7, runs=1, profile=False, no_build=False))
+    figures["merge"] = summary(figures["merge_s"])
+    table = merge_report.markdown({"command": "test", "started": "now", "commit": "working tree",
+                                   "sizes": {"1000": figures}})
+    assert "| size | " + " | ".join(merge_report.COLUMNS[1:]) + " |" in table
+    row = next(line for line in table.splitlines() if line.startswith("| 1,000 | "))
+    assert row.count("|") == len(merge_report.COLUMNS) + 1 and " - |" not in row
+    assert figures["build_docs"] == figures["results"] > 0  # every merged result was indexed
+    assert {s.split(":")[0] for s in figures["sources"]} == {"amta", "nppes", "sites", "roster"}
+    assert figures["quality"]["listings"] == sum(figures["sources"].values()) == 1000
+
+    corpus = merge_corpus(1000)
+    assert corpus.listings == merge_corpus(1000).listings != merge_corpus(1000, seed=8).listings
+    assert set(corpus.truth) == {row["id"] for row in corpus.listings}
+    # The scorer on known answers: the truth itself is perfect and merges no trap; one result for
+    # everyone finds every pair, is right about few, and merges every trap.
+    perfect = score(corpus, MergeResult([], dict(corpus.truth)))
+    assert (perfect["precision"], perfect["recall"]) == (1.0, 1.0)
+    assert all(t["merged"] == 0 and t["pairs"] > 0 for t in perfect["traps"].values())
+    lumped = score(corpus, MergeResult([], dict.fromkeys(corpus.truth, "all")))
+    assert lumped["recall"] == 1.0 and lumped["precision"] < 0.01
+    assert all(t["merged"] == t["pairs"] for t in lumped["traps"].values())
