@@ -77,6 +77,8 @@ _OTHER_LISTS = tuple(n for n in FIELD_NAMES if n not in _SPECIAL and n in LIST_F
 ALTERNATIVE_FIELDS = frozenset(("name", "business", "bio", "gender", "license", "npi", "practice_id",
                                 "phone", "email", "website", "street", "city", "state", "zip",
                                 "hours", "accepting_new_clients", "price_range"))
+# Vocabulary ids: compared as they are.
+_CANONICAL = frozenset(("techniques", "insurance"))
 # What the store of record adds to every listing.
 RECORD_FIELDS = ("first_seen", "last_seen", "stale", "stale_since")
 _EMPTY = dict.fromkeys((*FIELD_NAMES, *RECORD_FIELDS))
@@ -116,14 +118,14 @@ class _Result:
         self.out[name] = value
         for companion in companions:
             self.out[companion] = row.get(companion) if row is not None else None
-        if not _has(value):
+        if value is None or value == "" or value == []:
             return
         ids = []
         for member in self.ordered:
             other = member.get(name)
             if other == value:
                 ids.append(member["id"])
-            elif _has(other):
+            elif other is not None and other != "" and other != []:
                 break  # a different spelling at least: fold and group below
         else:
             self.field_sources[name] = ids  # every member that says anything says the same
@@ -147,11 +149,11 @@ class _Result:
 
     def union(self, name: str) -> None:
         """Every member's values of a list field, once each (folded), in the order first met."""
-        fold = folder(name)
+        fold = None if name in _CANONICAL else folder(name)
         shown: dict[Any, tuple[Any, list[str]]] = {}
         for member in self.ordered:
             for value in member.get(name) or ():
-                key = fold(value) if isinstance(value, str) else value
+                key = fold(value) if fold is not None and isinstance(value, str) else value
                 entry = shown.get(key)
                 if entry is None:
                     shown[key] = entry = (value, [])
@@ -163,7 +165,11 @@ class _Result:
 
 
 def _first(rows: Sequence[Row], name: str) -> Row | None:
-    return next((row for row in rows if _has(row.get(name))), None)
+    for row in rows:
+        value = row.get(name)
+        if value is not None and value != "" and value != []:
+            return row
+    return None
 
 
 def _raw_union(rows: Sequence[Row], name: str) -> list[Any]:
