@@ -69,6 +69,7 @@ def cli(ctx: click.Context, data_dir: str | None) -> None:
 from search_cli import crawl as _crawl  # noqa: E402
 from search_cli import export as _export  # noqa: E402
 from search_cli import importing as _importing  # noqa: E402
+from search_cli import publish_redis as _publish_redis  # noqa: E402
 from search_cli import sample_site as _sample_site  # noqa: E402
 from search_cli import search as _search  # noqa: E402
 from search_cli import show as _show  # noqa: E402
@@ -77,6 +78,7 @@ from search_cli import status as _status  # noqa: E402
 cli.add_command(_crawl.crawl)
 cli.add_command(_export.export)
 cli.add_command(_importing.import_group)
+cli.add_command(_publish_redis.publish)
 cli.add_command(_sample_site.sample_site)
 cli.add_command(_search.search)
 cli.add_command(_search.reindex)

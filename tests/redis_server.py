@@ -1,6 +1,6 @@
 """A real redis-server on a free loopback port, in a temporary directory, for tests.
 
-    from redis_server import redis_server  # the fixture (pytest finds it in the test module)
+    from redis_server import redis_server_fixture  # noqa: F401 - pytest finds the fixture `redis_server`
 
     def test_x(redis_server):
         url = redis_server.url            # redis://127.0.0.1:PORT/0
@@ -173,8 +173,8 @@ def start_or_skip(directory: Path, **kwargs) -> RedisServer:
     return RedisServer(directory, binary=binary, **kwargs).start()
 
 
-@pytest.fixture
-def redis_server(tmp_path: Path):
+@pytest.fixture(name="redis_server")
+def redis_server_fixture(tmp_path: Path):
     """A fresh redis-server for one test (its own port and directory), stopped after."""
     server = start_or_skip(tmp_path / "redis")
     try:

@@ -20,6 +20,8 @@ written down once:
 - `items`: stream of listings (field `listing`, JSON), written by the workers.
 - `stats`: hash: pages, failed, and each worker's stats (JSON).
 - `finished`: string, set once when the crawl is over: JSON {reason, at}.
+- `publisher`: string with an expiry, the one publisher consuming `items`
+  (search_cli.stream_consumer.PublisherLease).
 """
 
 from __future__ import annotations
@@ -73,6 +75,11 @@ class JobKeys:
     @property
     def finished(self) -> str:
         return self._key("finished")
+
+    @property
+    def publisher(self) -> str:
+        """String with an expiry: the one `knead publish` consuming `items` (JSON {host, pid, since})."""
+        return self._key("publisher")
 
     @property
     def pattern(self) -> str:
