@@ -32,8 +32,12 @@ def _row(id_: str, seen: str = "2026-12-05T16:34:01+00:00", first: str | None = 
     return row
 
 
+def _fields(**values) -> dict:
+    return values
+
+
 def amta(**fields) -> dict:
-    values = dict(
+    values = _fields(
         url="http://127.0.0.1:8470/famt/maria-lopez-hartford", name="María López", credentials=["LMT"],
         credentials_raw=["LMT"], gender="female", gender_raw="Female", languages=["English", "Spanish"],
         address_raw="181 State St, Hartford, CT 06103", street="181 State St", city="Hartford", state="CT",
@@ -48,7 +52,7 @@ def amta(**fields) -> dict:
 
 
 def nppes(**fields) -> dict:
-    values = dict(
+    values = _fields(
         url="https://npiregistry.cms.hhs.gov/provider-view/1600000032", name="MARIA LOPEZ", credentials=["LMT"],
         credentials_raw=["LMT"], gender="female", gender_raw="F", license="012345",
         licenses=[{"number": "012345", "source": "nppes", "state": "CT"}], npi="1600000032", practice=False,
@@ -61,7 +65,7 @@ def nppes(**fields) -> dict:
 
 
 def site(**fields) -> dict:
-    values = dict(
+    values = _fields(
         url="http://lopezbodywork.example/", name="Maria Lopez", business="Lopez Bodywork",
         practice_id=PRACTICE, street="181 State St", city="Hartford", state="CT", zip="06103",
         address_raw="181 State St, Hartford, CT 06103", lat=41.7656, lon=-72.6733,
@@ -74,7 +78,7 @@ def site(**fields) -> dict:
 
 
 def practice_listing(**fields) -> dict:
-    values = dict(
+    values = _fields(
         url="http://lopezbodywork.example/", name="Lopez Bodywork", business="Lopez Bodywork", practice=True,
         street="181 State St", city="Hartford", state="CT", zip="06103", phone="+18605550142",
         website="http://lopezbodywork.example/", hours="Mo-Fr 09:00-18:00; Sa 10:00-14:00",
@@ -86,7 +90,7 @@ def practice_listing(**fields) -> dict:
 
 
 def roster(status: str = "active", expires: str = NEXT_YEAR, state: str = "TX", **fields) -> dict:
-    values = dict(
+    values = _fields(
         url="http://127.0.0.1:8470/soda/resource/7358-krk7.json?license_number=MT104255", name="Maria Lopez",
         license="MT104255", city="Austin", state=state, zip="78704", lat=30.2428, lon=-97.7658,
         licenses=[{"disciplined": False, "expires": expires, "number": "MT104255", "source": f"roster:{state.lower()}",

@@ -81,8 +81,7 @@ def fold_zip(value: str) -> str:
 def fold_website(value: str) -> str:
     site = value.strip().lower()
     for prefix in ("https://", "http://", "//", "www."):
-        if site.startswith(prefix):
-            site = site[len(prefix):]
+        site = site.removeprefix(prefix)
     return site.rstrip("/")
 
 
