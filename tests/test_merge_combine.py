@@ -4,7 +4,8 @@ The members are written the way the spiders write them (read off a crawl of
 the bundled samples): the AMTA-style directory with a profile date, the
 registry with its licence record and no techniques, a practice website with
 no date and a practice beside the therapist, a state board's roster row.
-Each test asserts what `knead show` and the JSON output would show.
+Each test asserts what `knead show` and the JSON output would show; the last
+one checks every value of every result on a crawl of the bundled samples.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
+import pytest
+
+from index.merge import merge_listings
 from index.merge.combine import combine
+from index.merge.fold import fold_value
 from index.model import licence
 from index.model.listing import FIELD_NAMES, TherapistListing
 
@@ -302,3 +307,42 @@ def test_every_listing_field_is_on_the_result_and_one_listing_shows_as_it_is():
     merged = combine(AMTA, [amta(), nppes(), site(), roster()])
     assert set(FIELD_NAMES) <= set(merged)
     assert (merged["id"], merged["source"], merged["url"]) == (AMTA, "amta", amta()["url"])
+
+
+# On the bundled samples' crawl (one per test session, shared with the merge quality tests).
+
+@pytest.fixture(scope="module")
+def merged():
+    import merge_samples
+
+    crawled = merge_samples.bundled()
+    return crawled.listings, merge_listings(crawled.listings)
+
+
+def test_every_value_shown_on_the_bundled_samples_names_listings_that_state_it(merged):
+    listings, found = merged
+    by_id = {row["id"]: row for row in listings}
+    members_of: dict[str, list[str]] = {}
+    for listing_id, result_id in found.assignment.items():
+        members_of.setdefault(result_id, []).append(listing_id)
+    several = [r for r in found.results if len(r["sources"]) > 1]
+    assert len(several) > 100  # the samples do hold one therapist in several sources
+    for result in found.results:
+        assert sorted(s["id"] for s in result["sources"]) == sorted(members_of[result["id"]])
+        own = {s["id"] for s in result["sources"]}
+        linked = {i for p in result["practices"] for i in members_of[p["id"]]}
+        for name, sources in result["field_sources"].items():
+            # A practice's insurance joins the therapist's own; its hours and the like replace none.
+            allowed = own | linked if name == "insurance" else linked if name in result["from_practice"] else own
+            stated = sources.items() if isinstance(sources, dict) else [(result[name], sources)]
+            for value, ids in stated:
+                assert ids and set(ids) <= allowed, (result["id"], name)
+                for listing_id in ids:
+                    said = by_id[listing_id][name]
+                    if isinstance(said, list):
+                        assert any(fold_value(name, v) == fold_value(name, value) for v in said)
+                    else:
+                        assert fold_value(name, said) == fold_value(name, value), (result["id"], name)
+        for name, others in result["alternatives"].items():
+            assert all(fold_value(name, o["value"]) != fold_value(name, result[name]) for o in others)
+            assert all(set(o["sources"]) <= own for o in others)
