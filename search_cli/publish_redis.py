@@ -30,7 +30,7 @@ from index.records.datadir import DataDir
 from search_cli import wrapped
 
 BATCH = 500  # stream entries staged and committed per acknowledgement
-FOLLOW_BLOCK_MS = 2000  # --follow: how long one read waits for new entries
+FOLLOW_BLOCK_MS = 1000  # --follow: how long one read waits for new entries (and so the end marker)
 
 
 class RedisUrl(click.ParamType):
