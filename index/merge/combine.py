@@ -112,7 +112,24 @@ class _Result:
         self.field_sources: dict[str, Any] = {}
         self.alternatives: dict[str, list[dict[str, Any]]] = {}
 
-    def take(self, name: str, row: Row | None, companions: Sequence[str] = ()) -> None:
+    def pick(self, name: str, order: Sequence[Row], companions: Sequence[str] = ()) -> None:
+        """Show the value of the first member in `order` that has one (see `show`)."""
+        chosen = value = None
+        for row in order:
+            other = row.get(name)
+            if other is None or other == "" or other == []:
+                continue
+            if chosen is not None:  # a second member says something too: compare them all
+                self.show(name, chosen, companions)
+                return
+            chosen, value = row, other
+        self.out[name] = value
+        for companion in companions:
+            self.out[companion] = chosen.get(companion) if chosen is not None else None
+        if chosen is not None:
+            self.field_sources[name] = [chosen["id"]]
+
+    def show(self, name: str, row: Row | None, companions: Sequence[str] = ()) -> None:
         """Show `row`'s value of `name` (None when no row has one), with its sources and the others."""
         value = row.get(name) if row is not None else None
         self.out[name] = value
@@ -149,9 +166,17 @@ class _Result:
 
     def union(self, name: str) -> None:
         """Every member's values of a list field, once each (folded), in the order first met."""
+        giving = [member for member in self.ordered if member.get(name)]
+        if len(giving) < 2:  # most lists come from one source (the registry lists no techniques)
+            values = giving[0][name] if giving else []
+            self.out[name] = values
+            if values:
+                ids = [giving[0]["id"]]  # one list for every value, as for a one-listing result
+                self.field_sources[name] = dict.fromkeys(values, ids)
+            return
         fold = None if name in _CANONICAL else folder(name)
         shown: dict[Any, tuple[Any, list[str]]] = {}
-        for member in self.ordered:
+        for member in giving:
             for value in member.get(name) or ():
                 key = fold(value) if fold is not None and isinstance(value, str) else value
                 entry = shown.get(key)
@@ -297,25 +322,24 @@ def combine(result_id: str, members: Sequence[Row], practices: Sequence[Row] = (
     out["id"] = result_id
     out["source"] = anchor.get("source")
     out["url"] = anchor.get("url")
-    out["scraped_at"] = max((row.get("scraped_at") or "" for row in ordered), default="") or None
     for name in BY_ORDER:
-        result.take(name, _first(ordered, name), COMPANIONS.get(name, ()))
-    registry_first = sorted(ordered, key=lambda row: source_family(row.get("source") or "") != "nppes")
-    result.take("npi", _first(registry_first, "npi"))
+        result.pick(name, ordered, COMPANIONS.get(name, ()))
+    registry = [row.get("source") == "nppes" for row in ordered]  # the registry's npi before any other's
+    result.pick("npi", [row for row, ours in zip(ordered, registry) if ours] + [
+        row for row, ours in zip(ordered, registry) if not ours] if any(registry) else ordered)
     for name in CONTACT:
-        result.take(name, _first(recent, name), COMPANIONS.get(name, ()))
+        result.pick(name, recent, COMPANIONS.get(name, ()))
     address = _address_row(recent)
     for name in ADDRESS:
-        result.take(name, address)
+        result.show(name, address)
     for name in OWN_OR_PRACTICE:
-        result.take(name, _first(recent, name), COMPANIONS.get(name, ()))
+        result.pick(name, recent, COMPANIONS.get(name, ()))
     dated = [row for row in ordered if isinstance(row.get("profile_updated"), str)]
-    result.take("profile_updated", max(dated, key=_updated) if dated else None, COMPANIONS["profile_updated"])
+    result.show("profile_updated", max(dated, key=_updated) if dated else None, COMPANIONS["profile_updated"])
     # A business whenever any member says so (with the ones that do as its sources).
-    result.take("practice", next((row for row in ordered if row.get("practice") is True), None))
+    result.show("practice", next((row for row in ordered if row.get("practice") is True), None))
     if out["practice"] is None and any(row.get("practice") is False for row in ordered):
         out["practice"] = False
-    out["verification_only"] = True if all(row.get("verification_only") for row in ordered) else None
 
     for name in UNIONS:
         result.union(name)
@@ -325,14 +349,21 @@ def combine(result_id: str, members: Sequence[Row], practices: Sequence[Row] = (
     from_practice = _from_practices(out, result.field_sources, practices) if practices else []
     out["accepts_insurance"] = vocabulary.accepts_insurance(out["insurance"])
 
-    first_seen = [row["first_seen"] for row in ordered if row.get("first_seen")]
-    last_seen = [row["last_seen"] for row in ordered if row.get("last_seen")]
-    out["first_seen"] = min(first_seen) if first_seen else None
-    out["last_seen"] = max(last_seen) if last_seen else None
-    out["stale"] = all(row.get("stale") for row in ordered)
-    # Stale since the day its last member went stale.
-    stale_since = [row["stale_since"] for row in ordered if row.get("stale_since")] if out["stale"] else []
-    out["stale_since"] = max(stale_since) if stale_since else None
+    # One pass for the record of the member listings: earliest, latest, all stale, all verification only.
+    scraped, first, last, stale_since, stale, hidden = [], [], [], [], True, True
+    for row in ordered:
+        scraped.append(row.get("scraped_at") or "")
+        first.append(row.get("first_seen") or "~")
+        last.append(row.get("last_seen") or "")
+        stale_since.append(row.get("stale_since") or "")
+        stale = stale and bool(row.get("stale"))
+        hidden = hidden and bool(row.get("verification_only"))
+    out["scraped_at"] = max(scraped) or None
+    out["first_seen"] = None if min(first) == "~" else min(first)
+    out["last_seen"] = max(last) or None
+    out["stale"] = stale
+    out["stale_since"] = (max(stale_since) or None) if stale else None  # when its last member went stale
+    out["verification_only"] = True if hidden else None
 
     out["sources"] = [{"source": row.get("source"), "id": row["id"], "url": row.get("url"),
                        "first_seen": row.get("first_seen"), "last_seen": row.get("last_seen")} for row in ordered]
