@@ -13,11 +13,12 @@ the store of record so that result ids stay stable across recrawls.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.merge.clusters import SOURCE_ORDER, cluster, source_family
+from index.merge.clusters import SOURCE_ORDER, Clusters, cluster, source_family
 from index.merge.combine import combine
 
 __all__ = ["MergeResult", "merge_listings", "SOURCE_ORDER", "source_family"]
@@ -38,6 +39,18 @@ def merge_listings(listings: Iterable[Mapping[str, Any]], previous: Mapping[str,
     """
     listings = list(listings)
     found = cluster(listings, previous or {})
+    # A few small dicts per result, none cyclic: the cyclic collector would only rescan
+    # every listing and result again and again (half the combining time at 100,000 listings).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _combine_all(listings, found)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _combine_all(listings: list[Mapping[str, Any]], found: Clusters) -> MergeResult:
     # Practices first: a therapist's result shows its linked practices' combined values.
     linked = {pid for pids in found.practices.values() for pid in pids}
     combined: dict[str, dict[str, Any]] = {}
