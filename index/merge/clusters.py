@@ -27,6 +27,7 @@ SOURCE_ORDER, ties by the smaller id.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,20 +99,25 @@ def _blocks(profiles: list[E.Profile]) -> dict[str, dict[tuple, list[int]]]:
     return blocks
 
 
-def _join_pairs(kind: str, tag: str, block: list[int], profiles: list[E.Profile], uf: _UnionFind) -> None:
+def _join_pairs(kind: str, tag: str, block: list[int], profiles: list[E.Profile], uf: _UnionFind,
+                shared: bool = False) -> None:
     for n, i in enumerate(block):
         for j in block[:n]:
-            if uf.find(i) != uf.find(j) and E.same_person(kind, profiles[i], profiles[j], tag):
+            if uf.find(i) != uf.find(j) and E.same_person(kind, profiles[i], profiles[j], tag, shared):
                 uf.union(i, j)
 
 
 def _join_board_rows(block: list[int], profiles: list[E.Profile], uf: _UnionFind, stats: Counter) -> None:
     """A roster row still alone joins the one cluster of its state with its name, if there is one."""
+    listed = [profiles[j] for j in block if not profiles[j].board and profiles[j].first]
     for i in block:
         row = profiles[i]
         if not row.board or uf.size[uf.find(i)] > 1:
             continue
-        roots = {uf.find(j) for j in block if E.same_person(E.BOARD, row, profiles[j])}
+        fits = [p for p in listed if E.same_person(E.BOARD, row, p)]
+        roots = {uf.find(p.index) for p in fits}
+        if len(roots) > 1:  # "Kate" and "Katie Khan" for a row of Katie Khan: the one written alike
+            roots = {uf.find(p.index) for p in fits if p.first == row.first} or roots
         if len(roots) == 1:
             uf.union(i, roots.pop())
         elif roots:
@@ -128,14 +134,12 @@ def _join(profiles: list[E.Profile], stats: Counter) -> _UnionFind:
             if len(block) > E.MAX_BLOCK:
                 stats["block too common"] += 1
                 continue
-            if kind == E.CONTACT and key[0] in ("mail", "host", "tel") and \
-                    E.shared_contact([profiles[i] for i in block]):
-                stats["contact shared"] += 1
-                continue
+            shared = kind == E.CONTACT and E.shared_contact([profiles[i] for i in block])
+            stats["contact shared"] += shared
             if kind == E.BOARD:
                 _join_board_rows(block, profiles, uf, stats)
                 continue
-            _join_pairs(kind, key[0], block, profiles, uf)
+            _join_pairs(kind, key[0], block, profiles, uf, shared)
     return uf
 
 
@@ -143,9 +147,13 @@ def _result_ids(members: list[list[int]], listings: Sequence[Mapping[str, Any]],
                 previous: Mapping[str, str]) -> dict[str, list[int]]:
     groups: dict[str, list[int]] = {}
     for indexes in members:
-        ids = {listings[i]["id"] for i in indexes}
-        had = Counter(previous[listings[i]["id"]] for i in indexes
-                      if previous.get(listings[i]["id"]) in ids)
+        if len(indexes) == 1:  # most clusters: the listing is its own result
+            groups[listings[indexes[0]]["id"]] = indexes
+            continue
+        had: Counter = Counter()
+        if previous:
+            ids = {listings[i]["id"] for i in indexes}
+            had.update(previous[listings[i]["id"]] for i in indexes if previous.get(listings[i]["id"]) in ids)
         if had:
             anchor = min(had, key=lambda rid: (-had[rid], rid))
         else:
@@ -194,6 +202,18 @@ def _practice_links(groups: dict[str, list[int]], listings: Sequence[Mapping[str
 
 def cluster(listings: Sequence[Mapping[str, Any]], previous: Mapping[str, str]) -> Clusters:
     """Group `listings` into people and practices; `previous`: the last assignment (listing id -> result id)."""
+    # Hundreds of thousands of small objects, none cyclic: the cyclic collector would rescan
+    # every listing again and again (3x the time at 20,000 listings).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _cluster(listings, previous)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _cluster(listings: Sequence[Mapping[str, Any]], previous: Mapping[str, str]) -> Clusters:
     stats: Counter = Counter()
     profiles = [E.profile(i, row) for i, row in enumerate(listings)]
     stats["practice named as its person"] = E.own_name_practices(profiles, listings)

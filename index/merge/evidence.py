@@ -6,19 +6,21 @@ candidates meet, by kind, strongest first:
 
 - STRONG: the same licence in the same state (`("lic", state, number)`), the same NPI;
 - CONTACT: the same E.164 phone, the same email, the same website host;
-- PLACE: the same folded surname and ZIP, or surname and street (with the state);
+- PLACE: the same folded surname and ZIP, or surname and street (with the state); for
+  practices, the same street and ZIP;
 - BOARD: the same surname in the same state, for a board roster's rows, which
   give nothing else to go by (a Washington row is a name and a licence).
 
 Only listings inside one block are ever compared, so the work grows with the
 listings, not their pairs. A block bigger than `MAX_BLOCK` is a key too common
 to mean anything (a big chain's phone, "smith" in one ZIP of a city): skipped
-and counted. An email or website host that people with different surnames share
-(a booking platform, "info@" of a shared mailbox) is not evidence either.
+and counted. An email or website host that people of several surnames share
+(a booking platform, "info@" of a shared mailbox) is not evidence either; a
+phone they share (a group practice's front desk) joins only names given in full.
 
 Pair rules (`same_person`): STRONG evidence merges unless a veto; CONTACT
-merges people with the same surname and compatible first names (or practices
-with alike names); PLACE and BOARD need the same surname and first names both
+merges people with the same surname and compatible first names; practices
+join on a contact or address with alike names; PLACE and BOARD need the same surname and first names both
 given and compatible. Vetoes (`Traits.veto`, checked between whole clusters so
 that a chain A-B, B-C cannot join two people): different NPIs; different licence
 numbers of the same state *written alike* (same letters before the digits, as
@@ -29,6 +31,7 @@ board's "MT100000"); clearly different first names; a person and a practice.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +49,7 @@ from index.merge.names import (
 MAX_BLOCK = 200  # a key this many listings share says nothing about identity
 STRONG, CONTACT, PLACE, BOARD = "strong", "contact", "place", "board"
 # Within a kind, the stronger keys first: a phone before an email before a website host.
-KEY_ORDER = {"lic": 0, "npi": 1, "tel": 0, "mail": 1, "host": 2, "sz": 0, "ss": 1, "sn": 0}
+KEY_ORDER = {"lic": 0, "npi": 1, "tel": 0, "mail": 1, "host": 2, "sz": 0, "ss": 1, "ps": 2, "sn": 0}
 KINDS = (STRONG, CONTACT, PLACE, BOARD)  # the order clusters are built in
 _BUSINESS_ALIKE = 90.0  # token_set_ratio of folded practice names: "Still Point Therapeutics" ~ "Still Point"
 _LICENCE = re.compile(r"^([A-Z]*)0*(\d+)([A-Z]*)$")
@@ -76,6 +79,7 @@ def is_practice(listing: Mapping[str, Any]) -> bool:
     return bool(listing.get("practice"))
 
 
+@lru_cache(maxsize=200_000)
 def licence(raw: str) -> tuple[str, tuple[str, int]]:
     """(number, shape): 'MT-012345' -> ('MT12345', ('MT#', 6)), '044682' -> ('44682', ('#', 6)).
 
@@ -90,6 +94,7 @@ def licence(raw: str) -> tuple[str, tuple[str, int]]:
     return f"{found[1]}{digits}{found[3]}", (f"{found[1]}#{found[3]}", len(found[2]))
 
 
+@lru_cache(maxsize=200_000)
 def _host(website: str | None) -> str:
     if not website:
         return ""
@@ -104,8 +109,9 @@ def profile(index: int, listing: Mapping[str, Any]) -> Profile:
     source = str(listing.get("source") or "")
     practice = is_practice(listing)
     name = fold_name(None if practice else listing.get("name"))
+    records = listing.get("licenses")
     licences = tuple(sorted({((r.get("state") or "").upper(), *licence(str(r.get("number"))))
-                             for r in listing.get("licenses") or () if r.get("state") and r.get("number")}))
+                             for r in records if r.get("state") and r.get("number")})) if records else ()
     return Profile(
         index=index, practice=practice, board=source.startswith("roster"), first=name.first, surname=name.surname,
         business=fold_business(listing.get("business") or listing.get("name")) if practice else "",
@@ -143,6 +149,8 @@ def blocking_keys(p: Profile) -> list[tuple[str, tuple]]:
         keys.append((CONTACT, ("mail", p.email)))
     if p.host:
         keys.append((CONTACT, ("host", p.host)))
+    if p.practice and p.street and p.zip:
+        keys.append((PLACE, ("ps", p.street, p.zip)))
     if p.surname and not p.practice:
         if p.zip:
             keys.append((PLACE, ("sz", p.surname, p.zip)))
@@ -154,8 +162,8 @@ def blocking_keys(p: Profile) -> list[tuple[str, tuple]]:
 
 
 def shared_contact(members: list[Profile]) -> bool:
-    """A phone, email or host people of several surnames give: a front desk or a platform, not a person.
-    A phone may be shared by two (a couple's practice phone: the names keep them apart)."""
+    """A phone, email or host people of several surnames give: a front desk or a platform, not one
+    person's. A couple's practice phone (two surnames) is not shared: the first names keep them apart."""
     surnames = {p.surname for p in members if not p.practice and p.surname}
     return len(surnames) > 2
 
@@ -168,16 +176,19 @@ def _names_agree(a: Profile, b: Profile, need_first: bool) -> bool:
     return first_names_compatible(a.first, b.first)
 
 
-def same_person(kind: str, a: Profile, b: Profile, tag: str = "") -> bool:
+def same_person(kind: str, a: Profile, b: Profile, tag: str = "", shared: bool = False) -> bool:
     """Does evidence of `kind` that `a` and `b` share (under a key tagged `tag`: "tel", "host"...)
-    make them one (vetoes aside)?"""
+    make them one (vetoes aside)? `shared`: the key is a shared contact (`shared_contact`)."""
     if a.practice != b.practice:
         return False
     if kind == STRONG:
         return True
-    if a.practice:  # two practice listings: a shared contact and alike names
-        return kind == CONTACT and bool(a.business) and token_set_ratio(a.business, b.business) >= _BUSINESS_ALIKE
-    if kind == CONTACT:  # a solo practice's own site serves one place
+    if a.practice:  # two practice listings: a shared contact or address and alike names
+        return bool(a.business) and token_set_ratio(a.business, b.business) >= _BUSINESS_ALIKE
+    if kind == CONTACT:
+        if shared:  # a front desk's phone still joins one name given in full; a platform's host or mailbox never
+            return tag == "tel" and _names_agree(a, b, need_first=True)
+        # A solo practice's own site serves one place.
         return (tag != "host" or a.state == b.state) and _names_agree(a, b, need_first=False)
     if kind == PLACE:
         return _names_agree(a, b, need_first=True)
