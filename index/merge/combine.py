@@ -111,6 +111,11 @@ class _Result:
         self.out: dict[str, Any] = {}
         self.field_sources: dict[str, Any] = {}
         self.alternatives: dict[str, list[dict[str, Any]]] = {}
+        self.lists: dict[tuple[str, ...], list[str]] = {}
+
+    def shared(self, ids: list[str]) -> list[str]:
+        """One list object for each set of sources: most fields name the same one or two listings."""
+        return self.lists.setdefault(tuple(ids), ids)
 
     def pick(self, name: str, order: Sequence[Row], companions: Sequence[str] = ()) -> None:
         """Show the value of the first member in `order` that has one (see `show`)."""
@@ -127,7 +132,7 @@ class _Result:
         for companion in companions:
             self.out[companion] = chosen.get(companion) if chosen is not None else None
         if chosen is not None:
-            self.field_sources[name] = [chosen["id"]]
+            self.field_sources[name] = self.shared([chosen["id"]])
 
     def show(self, name: str, row: Row | None, companions: Sequence[str] = ()) -> None:
         """Show `row`'s value of `name` (None when no row has one), with its sources and the others."""
@@ -145,7 +150,7 @@ class _Result:
             elif other is not None and other != "" and other != []:
                 break  # a different spelling at least: fold and group below
         else:
-            self.field_sources[name] = ids  # every member that says anything says the same
+            self.field_sources[name] = self.shared(ids)  # every member that says anything says the same
             return
         fold: Callable[[str], str] | None = folder(name) if isinstance(value, str) else None
         groups: dict[Any, tuple[Any, list[str]]] = {}
@@ -159,7 +164,7 @@ class _Result:
                 groups[key] = group = (other, [])
             group[1].append(member["id"])
         shown = fold(value) if fold is not None else value
-        self.field_sources[name] = groups[shown][1]
+        self.field_sources[name] = self.shared(groups[shown][1])
         if len(groups) > 1 and name in ALTERNATIVE_FIELDS:
             self.alternatives[name] = [{"value": v, "sources": ids} for key, (v, ids) in groups.items()
                                        if key != shown]
@@ -171,8 +176,7 @@ class _Result:
             values = giving[0][name] if giving else []
             self.out[name] = values
             if values:
-                ids = [giving[0]["id"]]  # one list for every value, as for a one-listing result
-                self.field_sources[name] = dict.fromkeys(values, ids)
+                self.field_sources[name] = dict.fromkeys(values, self.shared([giving[0]["id"]]))
             return
         fold = None if name in _CANONICAL else folder(name)
         shown: dict[Any, tuple[Any, list[str]]] = {}
@@ -186,7 +190,7 @@ class _Result:
                     entry[1].append(member["id"])
         self.out[name] = [value for value, _ in shown.values()]
         if shown:
-            self.field_sources[name] = {value: ids for value, ids in shown.values()}
+            self.field_sources[name] = {value: self.shared(ids) for value, ids in shown.values()}
 
 
 def _first(rows: Sequence[Row], name: str) -> Row | None:
