@@ -11,6 +11,7 @@ Modules: `run` (the command, orchestration), `measure` (timing, peak RSS of a
 child process via `os.wait4`, percentiles), `corpus` (a store of record from
 the generator's truth), `crawling` (sample site in a child process, the knead
 crawl and the bare Scrapy spider, each in its own process), `bare_spider`,
-`queries` (the fixed mixed query set), `fts5` (the SQLite FTS5 reference),
+`queries` (the fixed mixed query set), `fts5` (the first SQLite FTS5 reference,
+kept as history), `sqlite_strong` (the strong SQLite reference: issue 17),
 `report` (Markdown and JSON).
 """

@@ -1,8 +1,9 @@
-"""Whole-process timings: `knead search` (Python start-up included) and the FTS5 script.
+"""Whole-process timings: `knead search` (Python start-up included) and the two reference scripts.
 
 Each command runs once untimed (it writes the data directory's ZIP cache on
-first `--near`, and warms the OS file cache), then `runs` times; the two
-engines alternate run by run so they share the machine's noise.
+first `--near`, and warms the OS file cache), then `runs` times; knead, the
+FTS5 script (`fts5`, history) and the strong SQLite one (`sqlite_strong`)
+take turns run by run so they share the machine's noise.
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ def time_commands(data_dir: Path, runs: int) -> dict:
     out = {}
     for kind, args in COMMANDS.items():
         knead = [KNEAD, "--data-dir", str(data_dir), "search", *args, "--format", "json"]
-        ref = [sys.executable, "-m", "tests.benchmarks.fts5", "search", "--data-dir", str(data_dir), *args]
-        _time(knead), _time(ref)
-        times = {"knead": [], "fts5": [], "knead_cpu": [], "fts5_cpu": []}
+        commands = {"knead": knead}
+        for name, module in (("fts5", "tests.benchmarks.fts5"), ("strong", "tests.benchmarks.sqlite_strong")):
+            commands[name] = [sys.executable, "-m", module, "search", "--data-dir", str(data_dir), *args]
+        for command in commands.values():
+            _time(command)
+        times = {key: [] for name in commands for key in (name, f"{name}_cpu")}
         for _ in range(runs):
-            for name, args in (("knead", knead), ("fts5", ref)):
+            for name, args in commands.items():
                 wall, cpu = _time(args)
                 times[name].append(wall)
                 times[f"{name}_cpu"].append(cpu)

@@ -4,10 +4,12 @@
 
 Each kind has a few queries (`--quick`: the first of each). Every round runs
 every query once against knead (`index.search.engine.search`, a fresh searcher each
-time, exactly as the CLI does) and then against FTS5, so both see the same
-machine noise. `--near` places are resolved once, outside the timing. Prints
-one JSON line: per kind, all latencies in ms for both engines (wall and CPU), and the
-totals each engine found (a sanity check that both answer the same question).
+time, exactly as the CLI does), then against the first FTS5 reference (`fts5`, kept
+as history) and the strong SQLite reference (`sqlite_strong`), so all three see
+the same machine noise. `--near` places are resolved once, outside the timing.
+Prints one JSON line: per kind, all latencies in ms for each engine (wall and
+CPU), and the totals each engine found in round 0 (a sanity check that all
+answer the same question).
 """
 
 from __future__ import annotations
@@ -54,45 +56,58 @@ def query_set(quick: bool = False) -> list[tuple[str, dict]]:
     return out
 
 
-def run(data_dir: str, rounds: int, quick: bool) -> dict:
+# The engines, in the order each round runs them: knead, then the references.
+REFERENCES = ("fts5", "strong")
+
+
+def prepare(options: dict, root) -> tuple:
+    """A query's options -> (knead's SearchRequest, the references' keyword arguments); `root`: a DataDir."""
     from index.geo.places import resolve_near
     from index.model import vocabulary
+    from index.search.engine import SearchRequest
+
+    options = dict(options)
+    if "near" in options:
+        lat, lon, _ = resolve_near(options["near"], root.root)
+        options["near"] = (lat, lon)
+    request = SearchRequest(**options)
+    techniques = tuple(t for tech in request.techniques for t in vocabulary.expand_technique(tech))
+    reference = {"query": request.query, "techniques": techniques, "insurance": request.insurance,
+                 "accepts_insurance": request.accepts_insurance, "near": request.near,
+                 "radius": request.radius_miles, "sort": request.sort,
+                 "state": request.state[0] if request.state else None}  # the references take one state
+    return request, reference
+
+
+def run(data_dir: str, rounds: int, quick: bool) -> dict:
     from index.records.datadir import DataDir
-    from index.search.engine import SearchRequest, search
-    from tests.benchmarks import fts5
+    from index.search.engine import search
+    from tests.benchmarks import fts5, sqlite_strong
 
     root = DataDir.resolve(data_dir)
-    conn = fts5.connect(data_dir)
-    prepared = []
-    for kind, options in query_set(quick):
-        options = dict(options)
-        if "near" in options:
-            lat, lon, _ = resolve_near(options["near"], root.root)
-            options["near"] = (lat, lon)
-        request = SearchRequest(**options)
-        techniques = tuple(t for tech in request.techniques for t in vocabulary.expand_technique(tech))
-        reference = {"query": request.query, "techniques": techniques, "insurance": request.insurance,
-                     "accepts_insurance": request.accepts_insurance, "near": request.near,
-                     "radius": request.radius_miles, "sort": request.sort,
-                     "state": request.state[0] if request.state else None}  # the reference takes one state
-        prepared.append((kind, request, reference))
-    times = {kind: {"knead": [], "fts5": [], "knead_cpu": [], "fts5_cpu": []} for kind, _, _ in prepared}
+    engines = {"fts5": (fts5.search, fts5.connect(data_dir)),
+               "strong": (sqlite_strong.search, sqlite_strong.connect(data_dir))}
+    prepared = [(kind, *prepare(options, root)) for kind, options in query_set(quick)]
+    names = ("knead", *REFERENCES)
+    times = {kind: {key: [] for name in names for key in (name, f"{name}_cpu")} for kind, _, _ in prepared}
     clock = time.thread_time  # CPU time of this thread: what the query cost, whatever else the machine ran
     totals = []
     for round_ in range(rounds + 1):  # round 0 warms caches and is not counted
         for kind, request, reference in prepared:
             c0, t0 = clock(), time.perf_counter()
-            mine = search(root.index_root, request)
-            c1, t1 = clock(), time.perf_counter()
-            theirs = fts5.search(conn, **reference)
-            c2, t2 = clock(), time.perf_counter()
+            found = {"knead": search(root.index_root, request).total}
+            spent = {"knead": (time.perf_counter() - t0, clock() - c0)}
+            for name in REFERENCES:
+                engine, conn = engines[name]
+                c0, t0 = clock(), time.perf_counter()
+                found[name] = engine(conn, **reference)["total"]
+                spent[name] = (time.perf_counter() - t0, clock() - c0)
             if round_:
-                times[kind]["knead"].append((t1 - t0) * 1000)
-                times[kind]["fts5"].append((t2 - t1) * 1000)
-                times[kind]["knead_cpu"].append((c1 - c0) * 1000)
-                times[kind]["fts5_cpu"].append((c2 - c1) * 1000)
+                for name, (wall, cpu) in spent.items():
+                    times[kind][name].append(wall * 1000)
+                    times[kind][f"{name}_cpu"].append(cpu * 1000)
             else:
-                totals.append({"kind": kind, "knead": mine.total, "fts5": theirs["total"]})
+                totals.append({"kind": kind, **found})
     return {"times_ms": times, "totals": totals, "queries": len(prepared), "rounds": rounds}
 
 

@@ -3,8 +3,9 @@
     python -m tests.benchmarks.run --sizes 10000 100000 [--crawl-sizes 10000] [--out DIR]
 
 For each size: a store of record (from a crawl of the sample directory, or
-from the generator's truth: `--store-from`), knead's index build and the FTS5
-reference build (each in its own process, `--build-runs` times), the mixed
+from the generator's truth: `--store-from`), knead's index build and the two
+reference builds, FTS5 (`fts5`, history) and the strong SQLite one
+(`sqlite_strong`), each in its own process, `--build-runs` times; the mixed
 query set in process (`--rounds`), and `knead search` as a whole process
 (`--cli-runs`). Sizes in `--crawl-sizes` (default: all) are also crawled,
 by knead and by a bare Scrapy spider over the same pages. Writes
@@ -14,6 +15,7 @@ by knead and by a bare Scrapy spider over the same pages. Writes
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import shlex
 import shutil
@@ -23,6 +25,9 @@ from pathlib import Path
 
 from tests.benchmarks import cli, crawling, report
 from tests.benchmarks.measure import python_child
+
+# The references' modules (each has `build` and `DB_NAME`) -> their key in the results.
+REFERENCE_BUILDS = {"tests.benchmarks.fts5": "fts5_build", "tests.benchmarks.sqlite_strong": "strong_build"}
 
 
 def bench_size(size: int, work: Path, args: argparse.Namespace) -> dict:
@@ -42,23 +47,27 @@ def bench_size(size: int, work: Path, args: argparse.Namespace) -> dict:
         log("writing the store of record from the generator's truth ...")
         python_child("tests.benchmarks.corpus", "--size", str(size), "--data-dir", str(data_dir)).json()
     build = {"seconds": [], "peak_rss_mb": [], "cpu_seconds": []}
-    ref = {"seconds": [], "peak_rss_mb": [], "cpu_seconds": []}
+    refs = {module: {"seconds": [], "peak_rss_mb": [], "cpu_seconds": []} for module in REFERENCE_BUILDS}
     for i in range(args.build_runs):
-        log(f"index build {i + 1}/{args.build_runs} (knead, then FTS5) ...")
+        log(f"index build {i + 1}/{args.build_runs} (knead, then the FTS5 and strong SQLite references) ...")
         run = python_child("tests.benchmarks.build", "--data-dir", str(data_dir))
         out = run.json()
         build["seconds"].append(out["seconds"])
         build["peak_rss_mb"].append(run.peak_rss_mb)
         build["cpu_seconds"].append(run.cpu_seconds)
         build.update(docs=out["docs"], size_mb=out["size_mb"])
-        run = python_child("tests.benchmarks.fts5", "build", "--data-dir", str(data_dir))
-        ref["seconds"].append(run.json()["seconds"])
-        ref["peak_rss_mb"].append(run.peak_rss_mb)
-        ref["cpu_seconds"].append(run.cpu_seconds)
-        ref["docs"] = run.json()["docs"]
-    ref["size_mb"] = (data_dir / "fts5-reference.sqlite3").stat().st_size / 1e6
-    log(f"build: {build['seconds']} s, {build['size_mb']:.1f} MB; FTS5 {ref['seconds']} s, {ref['size_mb']:.1f} MB")
-    result["build"], result["fts5_build"] = build, ref
+        for module, ref in refs.items():
+            run = python_child(module, "build", "--data-dir", str(data_dir))
+            ref["seconds"].append(run.json()["seconds"])
+            ref["peak_rss_mb"].append(run.peak_rss_mb)
+            ref["cpu_seconds"].append(run.cpu_seconds)
+            ref["docs"] = run.json()["docs"]
+    for (module, ref), name in zip(refs.items(), REFERENCE_BUILDS.values()):
+        ref["size_mb"] = (data_dir / importlib.import_module(module).DB_NAME).stat().st_size / 1e6
+        result[name] = ref
+    log(f"build: {build['seconds']} s, {build['size_mb']:.1f} MB; "
+        + "; ".join(f"{name} {ref['seconds']} s, {ref['size_mb']:.1f} MB" for name, ref in zip(REFERENCE_BUILDS.values(), refs.values())))
+    result["build"] = build
     log(f"queries ({args.rounds} rounds) ...")
     q_args = ["--data-dir", str(data_dir), "--rounds", str(args.rounds)] + (["--quick"] if args.quick else [])
     result["queries"] = python_child("tests.benchmarks.queries", *q_args).json()
