@@ -38,7 +38,8 @@ Beside the fields: `sources` (one per member, in SOURCE_ORDER), `field_sources`
 {value: ids}; identity fields, `*_raw` companions, `licenses` and the computed
 flags have none), `practices` ([{id, name, url}]), `from_practice` and
 `alternatives` ({field: [{value, sources}]}: what other members say where they
-disagree, compared folded as index.merge.fold says).
+disagree, compared folded as index.merge.fold says; for the fields a reader
+compares, not coordinates, raw addresses or dates).
 
 Runs once per result of a whole build: no copies of the members' values (a
 result shares their strings and, for a one-listing result, their lists: treat
