@@ -153,6 +153,9 @@ class _Result:
         else:
             self.field_sources[name] = self.shared(ids)  # every member that says anything says the same
             return
+        if name not in ALTERNATIVE_FIELDS:  # coordinates, raw text, dates: the same value or not
+            self.field_sources[name] = self.shared([m["id"] for m in self.ordered if m.get(name) == value])
+            return
         fold: Callable[[str], str] | None = folder(name) if isinstance(value, str) else None
         groups: dict[Any, tuple[Any, list[str]]] = {}
         for member in self.ordered:
@@ -166,7 +169,7 @@ class _Result:
             group[1].append(member["id"])
         shown = fold(value) if fold is not None else value
         self.field_sources[name] = self.shared(groups[shown][1])
-        if len(groups) > 1 and name in ALTERNATIVE_FIELDS:
+        if len(groups) > 1:
             self.alternatives[name] = [{"value": v, "sources": ids} for key, (v, ids) in groups.items()
                                        if key != shown]
 
@@ -219,7 +222,7 @@ def _licences(rows: Sequence[Row]) -> list[Any]:
     seen: dict[Any, Any] = {}
     for row in rows:
         for record in row.get("licenses") or ():
-            key = tuple(sorted(record.items())) if isinstance(record, Mapping) else repr(record)
+            key = tuple(record.items()) if isinstance(record, Mapping) else repr(record)
             seen.setdefault(key, record)
     return list(seen.values())
 
