@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import click
 
 from index.records.datadir import DataDir
-from search_cli import crawl_areas, crawl_roster, crawl_sites, wrapped
+from search_cli import crawl_areas, crawl_redis, crawl_roster, crawl_sites, wrapped
 from search_cli.options import StateType
 
 SAMPLE_SIZE = 1200
@@ -81,9 +81,11 @@ class HttpUrl(click.ParamType):
 @click.option("--sample-size", type=click.IntRange(min=10), default=SAMPLE_SIZE, show_default=True, help="Therapists in the bundled sample directory; the registry sample holds most of them (no SOURCE).")
 @click.option("--no-http-cache", is_flag=True, help="Download every page again instead of revalidating cached ones (304).")
 @click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
+@click.option("--redis", "redis_url", type=crawl_redis.RedisUrl(), default=None, help="Run as one worker of the crawl `knead enqueue` seeded in this Redis (redis://HOST:PORT/DB).")
+@click.option("--job", type=crawl_redis.JobName(), default=None, help="With --redis: the crawl's name in Redis (default: the source's).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 @click.pass_obj
-def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states, zips, cities, api_url, board, roster_url, roster_file, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, verbose):
+def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states, zips, cities, api_url, board, roster_url, roster_file, delay, concurrency, max_items, resume, accept_drop, stale_days, sample_size, no_http_cache, no_index, redis_url, job, verbose):
     """Crawl a directory into knead's store of record and rebuild the index.
 
     \b
@@ -98,6 +100,8 @@ def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states
     when it finished and passes the publish gate; otherwise the index people
     search stays as it was and knead says why.
     """
+    if redis_url is not None or job is not None:
+        return crawl_redis.run_worker(data_dir, source, redis_url, job, verbose)
     area_urls = crawl_areas.start_urls(source, states, zips, cities, api_url, start_urls)
     if area_urls:
         start_urls = tuple(area_urls)

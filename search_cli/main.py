@@ -67,6 +67,7 @@ def cli(ctx: click.Context, data_dir: str | None) -> None:
 
 # -- command registration (keep sorted by module) ----------------------------
 from search_cli import crawl as _crawl  # noqa: E402
+from search_cli import crawl_redis as _crawl_redis  # noqa: E402
 from search_cli import export as _export  # noqa: E402
 from search_cli import importing as _importing  # noqa: E402
 from search_cli import publish_redis as _publish_redis  # noqa: E402
@@ -76,6 +77,7 @@ from search_cli import show as _show  # noqa: E402
 from search_cli import status as _status  # noqa: E402
 
 cli.add_command(_crawl.crawl)
+cli.add_command(_crawl_redis.enqueue)
 cli.add_command(_export.export)
 cli.add_command(_importing.import_group)
 cli.add_command(_publish_redis.publish)

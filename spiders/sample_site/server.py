@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -161,6 +162,7 @@ class SampleSite:
         self._fail_pending = set(fail_once)
         self._lock = threading.Lock()
         self._requests: list[tuple[str, str]] = []
+        self._arrivals: list[float] = []  # time.monotonic() of each request in `requests` (politeness tests)
         self._statuses: list[tuple[str, int]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -186,6 +188,12 @@ class SampleSite:
             return list(self._requests)
 
     @property
+    def arrivals(self) -> list[float]:
+        """When each request of `requests` arrived (time.monotonic()), in the same order."""
+        with self._lock:
+            return list(self._arrivals)
+
+    @property
     def statuses(self) -> list[tuple[str, int]]:
         """(path with query, status) of every answer, in order (304 for a revalidated page)."""
         with self._lock:
@@ -198,6 +206,7 @@ class SampleSite:
     def record(self, method: str, path: str) -> None:
         with self._lock:
             self._requests.append((method, path))
+            self._arrivals.append(time.monotonic())
 
     def should_fail(self, target: str) -> bool:
         """True (once) when `target`, or its path without the query, is in fail_once."""
