@@ -106,6 +106,17 @@ def test_the_same_licence_merges_across_addresses_and_a_roster_row_joins_by_name
     assert ids["roster:wa:MA60293003"] == "amta:sophia-young-tacoma"
 
 
+@pytest.mark.parametrize(("registry_name", "merged"), [("ANA J. COHEN", True), ("DIEGO COHEN", False)])
+def test_the_registry_writing_the_boards_number_without_its_letters_is_the_same_licence_for_the_same_name(
+        registry_name, merged):
+    rows = [listing("roster:tx:MT103394", "Ana Cohen", state="TX", zip="77002",
+                    licenses=[licence("TX", "MT103394", "roster:tx")]),
+            listing("nppes:1600000164", registry_name, npi="1600000164", state="TX", zip="78242",
+                    licenses=[licence("TX", "103394", "nppes")])]
+    ids, _ = results(rows)
+    assert (ids["nppes:1600000164"] == ids["roster:tx:MT103394"]) is merged
+
+
 # -- must not merge --------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from index.merge import evidence as E
+from index.merge.names import first_names_compatible
 
 SOURCE_ORDER = ("amta", "sites", "nppes", "roster")
 MAX_PRACTICES_AT = 8  # a phone or address this many practices share links no one (a mall, a call centre)
@@ -109,15 +110,19 @@ def _join_pairs(kind: str, tag: str, block: list[int], profiles: list[E.Profile]
 
 def _join_board_rows(block: list[int], profiles: list[E.Profile], uf: _UnionFind, stats: Counter) -> None:
     """A roster row still alone joins the one cluster of its state with its name, if there is one."""
-    listed = [profiles[j] for j in block if not profiles[j].board and profiles[j].first]
+    # By first name: a row is compared with each first name of the block once, not with every listing.
+    listed: dict[str, list[int]] = {}
+    for j in block:
+        if not profiles[j].board and profiles[j].first:
+            listed.setdefault(profiles[j].first, []).append(j)
     for i in block:
         row = profiles[i]
-        if not row.board or uf.size[uf.find(i)] > 1:
+        if not row.board or not row.first or uf.size[uf.find(i)] > 1:
             continue
-        fits = [p for p in listed if E.same_person(E.BOARD, row, p)]
-        roots = {uf.find(p.index) for p in fits}
-        if len(roots) > 1:  # "Kate" and "Katie Khan" for a row of Katie Khan: the one written alike
-            roots = {uf.find(p.index) for p in fits if p.first == row.first} or roots
+        fits = [first for first in listed if first_names_compatible(row.first, first)]
+        roots = {uf.find(j) for first in fits for j in listed[first]}
+        if len(roots) > 1 and row.first in listed:  # "Kate" and "Katie Khan" for a row of Katie Khan: the one written alike
+            roots = {uf.find(j) for j in listed[row.first]}
         if len(roots) == 1:
             uf.union(i, roots.pop())
         elif roots:

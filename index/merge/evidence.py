@@ -5,6 +5,7 @@ keys, place). `blocking_keys(profile)` gives the cheap keys under which
 candidates meet, by kind, strongest first:
 
 - STRONG: the same licence in the same state (`("lic", state, number)`), the same NPI;
+  the same digits with and without the board's letters ("MT104255", "104255") with the same name;
 - CONTACT: the same E.164 phone, the same email, the same website host;
 - PLACE: the same folded surname and ZIP, or surname and street (with the state); for
   practices, the same street and ZIP;
@@ -19,21 +20,26 @@ and counted. An email or website host that people of several surnames share
 phone they share (a group practice's front desk) joins only names given in full.
 
 Pair rules (`same_person`): STRONG evidence merges unless a veto; CONTACT
-merges people with the same surname and compatible first names; practices
-join on a contact or address with alike names; PLACE and BOARD need the same surname and first names both
-given and compatible. Vetoes (`Traits.veto`, checked between whole clusters so
-that a chain A-B, B-C cannot join two people): different NPIs; different licence
-numbers of the same state *written alike* (same letters before the digits, as
-many digits: a registry's self-reported "044682" says nothing against a
-board's "MT100000"); clearly different first names; a person and a practice.
+merges people with the same surname and compatible first names (a website
+host only in one state: a solo practice's site serves one place); practices
+join on a contact or address with alike names; PLACE and BOARD need the same
+surname and first names both given and compatible, and a roster row joins
+only the one cluster of its state with that name (index.merge.clusters). A
+"practice" named exactly as the person at its phone is that person's own
+site (`own_name_practices`). Vetoes (`Traits.veto`, checked between whole
+clusters so that a chain A-B, B-C cannot join two people): different NPIs;
+different licence numbers of the same state *written alike* (same letters
+around the digits, as many digits: a registry's self-reported "044682" says
+nothing against a board's "MT100000"); clearly different first names; a
+person and a practice.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,9 +55,10 @@ from index.merge.names import (
 MAX_BLOCK = 200  # a key this many listings share says nothing about identity
 STRONG, CONTACT, PLACE, BOARD = "strong", "contact", "place", "board"
 # Within a kind, the stronger keys first: a phone before an email before a website host.
-KEY_ORDER = {"lic": 0, "npi": 1, "tel": 0, "mail": 1, "host": 2, "sz": 0, "ss": 1, "ps": 2, "sn": 0}
+KEY_ORDER = {"lic": 0, "npi": 1, "licd": 2, "tel": 0, "mail": 1, "host": 2, "sz": 0, "ss": 1, "ps": 2, "sn": 0}
 KINDS = (STRONG, CONTACT, PLACE, BOARD)  # the order clusters are built in
 _BUSINESS_ALIKE = 90.0  # token_set_ratio of folded practice names: "Still Point Therapeutics" ~ "Still Point"
+_DIGITS = re.compile(r"\D")
 _LICENCE = re.compile(r"^([A-Z]*)0*(\d+)([A-Z]*)$")
 
 
@@ -141,6 +148,10 @@ def own_name_practices(profiles: list[Profile], listings: Sequence[Mapping[str, 
 def blocking_keys(p: Profile) -> list[tuple[str, tuple]]:
     """(kind, key) pairs this listing is found under."""
     keys: list[tuple[str, tuple]] = [(STRONG, ("lic", state, number)) for state, number, _ in p.licences]
+    # The registry often has the board's number without its letters ("104255" for "MT104255").
+    keys += [(STRONG, ("licd", state, digits)) for state, number, _ in p.licences
+             if (digits := _DIGITS.sub("", number)) != number and len(digits) >= 4]
+    keys += [(STRONG, ("licd", state, number)) for state, number, _ in p.licences if number.isdigit()]
     if p.npi:
         keys.append((STRONG, ("npi", p.npi)))
     if p.phone:
@@ -181,8 +192,8 @@ def same_person(kind: str, a: Profile, b: Profile, tag: str = "", shared: bool =
     make them one (vetoes aside)? `shared`: the key is a shared contact (`shared_contact`)."""
     if a.practice != b.practice:
         return False
-    if kind == STRONG:
-        return True
+    if kind == STRONG:  # the same digits with and without the board's letters: and the same name
+        return tag != "licd" or a.practice or _names_agree(a, b, need_first=False)
     if a.practice:  # two practice listings: a shared contact or address and alike names
         return bool(a.business) and token_set_ratio(a.business, b.business) >= _BUSINESS_ALIKE
     if kind == CONTACT:
