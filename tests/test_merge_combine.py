@@ -291,10 +291,19 @@ def test_verification_only_when_every_member_is():
 
 def test_the_same_members_in_any_order_give_the_same_result():
     practice = combine(PRACTICE, [practice_listing()])
+    # A second practice (the registry's organisation) with other hours: which one shows must not
+    # depend on the order the practices come in either.
+    registered = _row("nppes:1700000001", name="LOPEZ BODYWORK LLC", practice=True, hours="Mo-Sa 08:00-20:00",
+                      insurance=["cigna"])
+    organisation = combine(registered["id"], [registered])
     members = [amta(), nppes(profile_updated="2025-03-02"), site(phone="+18605550177"), roster(state="CT")]
-    results = [combine(AMTA, list(order), [practice]) for order in itertools.permutations(members)]
+    results = [combine(AMTA, list(order), linked)
+               for order in itertools.permutations(members)
+               for linked in ([practice, organisation], [organisation, practice])]
     assert all(r == results[0] for r in results[1:])
     assert list(results[0]) == list(results[-1])  # the same key order too (JSON output)
+    assert results[0]["hours"] == "Mo-Fr 09:00-18:00; Sa 10:00-14:00"  # the site's practice comes first
+    assert [p["id"] for p in results[0]["practices"]] == [PRACTICE, "nppes:1700000001"]
 
 
 def test_every_listing_field_is_on_the_result_and_one_listing_shows_as_it_is():
