@@ -22,7 +22,8 @@ sources have and its truth (tests/benchmarks/merge_corpus.py), then
 
 `--commit REV` measures the merge (and the whole `index` package) as
 committed at REV: `git archive` of `index/` into a temporary directory put
-first on the child's path; the harness itself runs from the working tree.
+first on the child's `sys.path` (checked: the child reports the file it
+imported); the harness itself runs from the working tree.
 Writes `merge-results.md` and `merge-results.json` into `--out` and prints
 the Markdown.
 """
@@ -142,7 +143,7 @@ def child(args: argparse.Namespace) -> dict:
     gc.collect()
     gc.disable()
     try:
-        _, out["gc_paused_s"], _ = _timed(merge_listings, listings)
+        _, out["gc_paused_s"], out["gc_paused_cpu_s"] = _timed(merge_listings, listings)
     finally:
         gc.enable()
     if args.profile:
@@ -160,10 +161,16 @@ def child(args: argparse.Namespace) -> dict:
     out["traced_peak_mb"], out["traced_kept_mb"] = (peak - held) / 1e6, (current - held) / 1e6
     del kept
     if not args.no_build:
+        import resource
+
         from index.search.generations import build_index
 
         with tempfile.TemporaryDirectory(prefix="knead-merge-bench-") as root:
-            built, out["build_s"], _ = _timed(build_index, merged.results, root)
+            workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+            built, out["build_s"], own = _timed(build_index, merged.results, root)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # The build indexes in worker processes: their CPU too, so that merge / build compares work.
+            out["build_cpu_s"] = own + (after.ru_utime + after.ru_stime) - (workers.ru_utime + workers.ru_stime)
             out["build_docs"] = built.doc_count
     out["results"] = len(merged.results)
     out["peak_rss_mb"] = _max_rss_mb()
@@ -189,8 +196,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=Path("benchmark-results"))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--src", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
+        if args.src:  # before anything imports `index`: the committed version under measurement
+            sys.path.insert(0, args.src)
         figures = child(args)
         print(json.dumps(figures))
         return figures
@@ -201,10 +211,10 @@ def main(argv: list[str] | None = None) -> dict:
     command = "python -m tests.benchmarks.merge_bench " + shlex.join(argv if argv is not None else sys.argv[1:])
     results: dict = {"command": command, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": {}}
     with tempfile.TemporaryDirectory(prefix="knead-merge-src-") as src:
-        env = dict(os.environ)
+        source: list[str] = []
         if args.commit:
             results["commit"] = _export(args.commit, Path(src))
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, (src, str(REPO), env.get("PYTHONPATH"))))
+            source = ["--src", src]
         else:
             results["commit"] = "working tree at " + subprocess.run(
                 ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=True, capture_output=True, text=True).stdout.strip()
@@ -212,8 +222,10 @@ def main(argv: list[str] | None = None) -> dict:
             print(f"[{size:,}] corpus, merges, build ...", file=sys.stderr, flush=True)
             extra = ["--no-build"] * args.no_build + ["--profile"] * (args.profile and n == 0)
             run = python_child("tests.benchmarks.merge_bench", "--child", "--size", str(size), "--runs",
-                               str(args.runs), "--seed", str(args.seed), *extra, env=env)
+                               str(args.runs), "--seed", str(args.seed), *source, *extra)
             figures = run.json()
+            if args.commit and not figures["merge_module"].startswith(src):
+                raise SystemExit(f"measured {figures['merge_module']}, not the export of {args.commit}")
             figures["child_peak_rss_mb"] = run.peak_rss_mb
             figures["merge"] = summary(figures["merge_s"])
             results["sizes"][str(size)] = figures
