@@ -16,7 +16,7 @@ from conftest import make_listings, store_listings
 from knead_proc import run_knead, search_ids
 
 from index.records.datadir import DataDir
-from index.search.generations import build_index
+from index.records.publish import rebuild_index
 from index.search.sidecars import COORDS, CURRENT, FACETS, LISTINGS, META, OFFSETS
 
 QUERY = "massage"  # in every bio: a hot term
@@ -28,11 +28,12 @@ def healthy(tmp_path_factory):
 
     data_dir = DataDir(tmp_path_factory.mktemp("healthy")).ensure()
     stored = store_listings(data_dir, make_listings(300, seed=5))
+    assert len(stored) == 300
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(hot, "HOT_MIN", 20)  # so 300 listings have hot terms
-        build_index(stored, data_dir.index_root)
+        built = rebuild_index(data_dir)  # merged (issue 15), as `knead reindex` builds it again below
     expected = search_ids(data_dir.root, QUERY)
-    assert len(expected) == 300
+    assert len(expected) == built.doc_count
     return data_dir.root, expected
 
 
