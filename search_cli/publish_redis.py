@@ -22,43 +22,28 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 
 from index.records.datadir import DataDir
 from search_cli import wrapped
+from search_cli.crawl_redis import JobName, RedisUrl
 
 BATCH = 500  # stream entries staged and committed per acknowledgement
 FOLLOW_BLOCK_MS = 1000  # --follow: how long one read waits for new entries (and so the end marker)
 
 
-class RedisUrl(click.ParamType):
-    """redis://[:PASSWORD@]HOST[:PORT][/DB], rediss:// (TLS) or unix:///path/redis.sock."""
-
-    name = "URL"
-
-    def convert(self, value, param, ctx):
-        text = str(value).strip()
-        parts = urlsplit(text)
-        if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
-            self.fail(f"{shown_url(text)!r} is not a Redis URL (for example redis://127.0.0.1:6379/0)", param, ctx)
-        return text
-
-
 def shown_url(url: str) -> str:
     """The URL as messages show it: a password never printed."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    from spiders.redis.connection import shown
+
+    return shown(url)
 
 
 @click.command(name="publish")
 @click.option("--redis", "redis_url", required=True, type=RedisUrl(), envvar="KNEAD_REDIS_URL", show_envvar=True,
               help="The Redis the workers share, redis://[:PASSWORD@]HOST:PORT/DB.")
-@click.option("--job", default=None,
+@click.option("--job", type=JobName(), default=None,
               help="The crawl to publish, as `knead enqueue --job` named it (default: the only crawl in Redis).")
 @click.option("--accept-drop", is_flag=True,
               help="Publish even if the crawl found under 80% of the listings of the last published one.")
