@@ -43,8 +43,10 @@ def test_harness_writes_every_row(tmp_path):
     assert crawl["reference"] > 0  # the bare spider crawled the same pages
     size = json.loads((out / "results.json").read_text(encoding="utf-8"))["sizes"]["1000"]
     assert size["crawl"]["knead"]["pages"] == size["crawl"]["bare"]["pages"] > 1000
-    # Both engines found the same number of listings for every query.
-    assert all(t["knead"] == t["fts5"] for t in size["queries"]["totals"])
+    # knead and both references found the same number of listings for every query.
+    assert all(t["knead"] == t["fts5"] == t["strong"] for t in size["queries"]["totals"])
+    # Every figure but the crawl's is also measured on the strong SQLite reference.
+    assert all((r["strong"] or 0) > 0 for r in rows if not r["figure"].startswith("crawl"))
 
 
 def test_merge_benchmark_measures_and_scores():
