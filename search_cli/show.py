@@ -164,7 +164,10 @@ def _fields(row: dict[str, Any]) -> list[tuple[str, str]]:
     seen = row.get("stale_since")
 
     def said(text: str, field: str) -> str:  # the sources of a merged result's value (search_cli.show_sources)
-        return text + show_sources.said_by(row, field) if text else ""
+        note = show_sources.said_by(row, field)
+        if not text or not note:
+            return text
+        return text + ("\n" + note.strip() if "\n" in text else note)  # a multi-line value: on a line of its own
 
     def per_source(text: str, field: str) -> str:
         return "\n".join([text, *show_sources.by_source_lines(row, field)]) if text else ""
@@ -222,5 +225,5 @@ def _render(console, row: dict[str, Any]) -> None:
     grid.add_column()
     for label, value in _fields(row):
         if value:
-            grid.add_row(label, Text(value))
+            grid.add_row(label, Text(value, overflow="fold"))  # a long URL folds, never cut
     console.print(grid)

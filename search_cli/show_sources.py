@@ -53,7 +53,8 @@ def said_by(result: Mapping[str, Any], field: str) -> str:
 
 
 def by_source_lines(result: Mapping[str, Any], field: str) -> list[str]:
-    """A list field's values grouped by the sources that give them: "from amta, sites: deep-tissue, cupping"."""
+    """A list field's values grouped by the sources that give them: "from amta, sites: deep-tissue, cupping"
+    ("all from amta" when one set of sources gives them all)."""
     if not is_merged(result):
         return []
     given = (result.get("field_sources") or {}).get(field)
@@ -64,6 +65,8 @@ def by_source_lines(result: Mapping[str, Any], field: str) -> list[str]:
     groups: dict[tuple[str, ...], list[str]] = {}
     for value, ids in given.items():
         groups.setdefault(tuple(_source_names(result, ids)), []).append(str(value))
+    if len(groups) == 1:  # no need to repeat the values
+        return [f"all from {', '.join(next(iter(groups))) or 'unknown'}"]
     return [f"from {', '.join(names) or 'unknown'}: {', '.join(values)}" for names, values in groups.items()]
 
 

@@ -136,11 +136,13 @@ def test_show_marks_the_practice_values(crawled, everything):
     text = knead(crawled.data_dir, "show", result["id"], "--format", "text").stdout
     names = ", ".join(p["name"] or p["id"] for p in result["practices"])
     rows = {"hours": "Hours", "accepting_new_clients": "New clients", "price_range": "Price"}
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if not line.startswith(" ")] + [len(lines)]
     for field in result["from_practice"]:
         if field in rows:  # the row of each value the practice gave ends with whose it is
-            row = text[text.index(rows[field]):]
-            row = row[:row.index("\n", row.index(")"))]
-            assert row.endswith(f"(the practice's: {names})"), row
+            first = next(i for i in starts if lines[i].startswith(rows[field]))
+            last = starts[starts.index(first) + 1] - 1
+            assert lines[last].endswith(f"(the practice's: {names})"), lines[first:last + 1]
     assert result["practices"][0]["id"] in text  # the Practice row
 
 
