@@ -82,10 +82,6 @@ class Profile:
     licences: tuple[tuple[str, str, tuple[str, int]], ...]  # (state, number, shape): see `licence`
 
 
-def is_practice(listing: Mapping[str, Any]) -> bool:
-    return bool(listing.get("practice"))
-
-
 @lru_cache(maxsize=200_000)
 def licence(raw: str) -> tuple[str, tuple[str, int]]:
     """(number, shape): 'MT-012345' -> ('MT12345', ('MT#', 6)), '044682' -> ('44682', ('#', 6)).
@@ -113,19 +109,20 @@ def _host(website: str | None) -> str:
 
 
 def profile(index: int, listing: Mapping[str, Any]) -> Profile:
-    source = str(listing.get("source") or "")
-    practice = is_practice(listing)
-    name = fold_name(None if practice else listing.get("name"))
-    records = listing.get("licenses")
+    get = listing.get  # half a million listings: every attribute lookup shows
+    practice = bool(get("practice"))
+    records = get("licenses")
     licences = tuple(sorted({((r.get("state") or "").upper(), *licence(str(r.get("number"))))
                              for r in records if r.get("state") and r.get("number")})) if records else ()
-    return Profile(
-        index=index, practice=practice, board=source.startswith("roster"), first=name.first, surname=name.surname,
-        business=fold_business(listing.get("business") or listing.get("name")) if practice else "",
-        state=(listing.get("state") or "").upper(), zip=(listing.get("zip") or "")[:5],
-        street=fold_street(listing.get("street")), phone=listing.get("phone") or "",
-        email=(listing.get("email") or "").strip().lower(), host=_host(listing.get("website")),
-        npi=str(listing.get("npi") or ""), licences=licences)
+    if practice:
+        first, surname, business = "", "", fold_business(get("business") or get("name"))
+    else:
+        (first, surname), business = fold_name(get("name")), ""
+    email = get("email")
+    return Profile(index, practice, (get("source") or "").startswith("roster"), first, surname, business,
+                   (get("state") or "").upper(), (get("zip") or "")[:5], fold_street(get("street")),
+                   get("phone") or "", email.strip().lower() if email else "", _host(get("website")),
+                   str(get("npi") or ""), licences)
 
 
 def own_name_practices(profiles: list[Profile], listings: Sequence[Mapping[str, Any]]) -> int:
