@@ -13,7 +13,7 @@ from knead_proc import run_knead
 from index.records.store import RecordStore
 from spiders.sample_site import SampleSite
 
-SIZE = 1200
+SIZE = 300  # 30 results pages: pagination, retries and robots.txt all exercised; a recrawl stays cheap
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_crawl_exits_zero_and_prints_a_summary(crawled):
 def test_every_public_listing_found_exactly_once(crawled):
     expected = {i for i, t in crawled["truth"].items() if not t["hidden"]}
     assert set(crawled["stored"]) == expected
-    assert len(expected) >= 1000
+    assert len(expected) >= 290  # every page of the directory, not a first page's worth
 
 
 def test_nothing_behind_robots_txt_was_fetched(crawled):
