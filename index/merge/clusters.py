@@ -12,8 +12,9 @@
    A-B, B-C never makes two people one. A roster row joins by name and state
    only when exactly one cluster in the state has that name;
 3. names each cluster (stable ids, below) and links therapists to practices:
-   a member's `practice_id`, or the phone or the street and ZIP of a practice
-   listing. A practice phone two therapists share links both to the practice
+   a member's `practice_id` or the phone of a practice listing, else its
+   street and ZIP (an address alone cannot tell two practices of one building
+   apart). A practice phone two therapists share links both to the practice
    and never merges them (their first names veto it).
 
 Stable ids: a result id is always one of its members' ids. A cluster keeps the
