@@ -180,3 +180,32 @@ def test_reindex_keeps_every_result_id(crawled, everything, tmp_path):
     knead(copy, "reindex")
     again = json.loads(knead(copy, "search", "--all", "--format", "json").stdout)
     assert {r["id"]: member_ids(r) for r in again["results"]} == {r["id"]: member_ids(r) for r in everything["results"]}
+
+
+def test_a_new_source_joining_a_therapist_keeps_the_result_id(tmp_path):
+    from conftest import store_listings
+
+    from index.model.listing import TherapistListing
+    from index.records.datadir import DataDir
+
+    data_dir = DataDir(tmp_path / "data").ensure()
+    registry = TherapistListing(
+        id="nppes:1234567893", source="nppes", url="https://npiregistry.cms.hhs.gov/provider-view/1234567893",
+        name="Maria L. Lopez", npi="1234567893", city="Hartford", state="CT", zip="06103", phone="+18605550142",
+        licenses=[{"state": "CT", "number": "012345", "source": "nppes"}]).to_dict()
+    store_listings(data_dir, [registry])
+    knead(data_dir.root, "reindex")
+    # Later the directory lists her too: her result keeps the id it had (the store keeps the assignment),
+    # though a new cluster would be named after the directory's listing.
+    directory = TherapistListing(
+        id="amta:maria-lopez-hartford", source="amta", url="http://127.0.0.1:8470/famt/maria-lopez-hartford",
+        name="Maria Lopez", npi="1234567893", city="Hartford", state="CT", zip="06103", phone="+18605550142",
+        techniques=["shiatsu"]).to_dict()
+    store_listings(data_dir, [directory])
+    knead(data_dir.root, "reindex")
+    found = json.loads(knead(data_dir.root, "search", "--format", "json").stdout)
+    assert [(r["id"], member_ids(r)) for r in found["results"]] == [
+        ("nppes:1234567893", ["amta:maria-lopez-hartford", "nppes:1234567893"])]
+    assert found["results"][0]["license_verified"] is True
+    shown = json.loads(knead(data_dir.root, "show", "maria-lopez-hartford", "--format", "json").stdout)
+    assert shown["id"] == "nppes:1234567893" and shown["techniques"] == ["shiatsu"]
