@@ -63,9 +63,11 @@ class _UnionFind:
     """Union-find whose unions ask the two clusters' traits first."""
 
     def __init__(self, profiles: list[E.Profile], stats: Counter):
+        self.profiles = profiles
         self.parent = list(range(len(profiles)))
         self.size = [1] * len(profiles)
-        self.traits = [E.Traits.of(p) for p in profiles]
+        # A root's traits, made when it first meets another cluster: most listings never do.
+        self.traits: dict[int, E.Traits] = {}
         self.stats = stats
 
     def find(self, i: int) -> int:
@@ -77,11 +79,17 @@ class _UnionFind:
             parent[i], i = root, parent[i]
         return root
 
+    def _traits(self, root: int) -> E.Traits:
+        found = self.traits.get(root)
+        if found is None:
+            found = self.traits[root] = E.Traits.of(self.profiles[root])
+        return found
+
     def union(self, a: int, b: int) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        why = self.traits[ra].veto(self.traits[rb])
+        why = self._traits(ra).veto(self._traits(rb))
         if why:
             self.stats[f"veto {why}"] += 1
             return False
@@ -89,7 +97,7 @@ class _UnionFind:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
-        self.traits[ra].absorb(self.traits[rb])
+        self.traits[ra].absorb(self.traits.pop(rb))
         return True
 
 
