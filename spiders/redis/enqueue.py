@@ -59,6 +59,19 @@ def start_requests(source: str, start_urls: Sequence[str]) -> tuple[Any, list[An
     return spider, asyncio.run(_collect(spider.start()))
 
 
+def unpublished(client: Any, keys: JobKeys) -> int:
+    """Listings in the job's stream that no publisher has acknowledged yet (0 when all are safe)."""
+    length = client.xlen(keys.items)
+    if not length:
+        return 0
+    groups = client.xinfo_groups(keys.items)
+    if not groups:
+        return length
+    # A group's `lag` counts entries it has not read (Redis 7; None when unknown), `pending` the ones
+    # read but not acknowledged; the slowest group decides.
+    return max((g.get("lag") if g.get("lag") is not None else length) + int(g.get("pending") or 0) for g in groups)
+
+
 def clear_job(client: Any, keys: JobKeys) -> int:
     """Delete every key of the job (a finished crawl started again from nothing)."""
     names = list(client.scan_iter(match=keys.pattern, count=1000))
@@ -71,6 +84,10 @@ def seed(url: str, job: str, source: str, start_urls: Sequence[str], *, settings
     check_server(client, url)
     keys = JobKeys(job)
     if replace:
+        waiting = unpublished(client, keys)
+        if waiting:
+            raise EnqueueRefused(f"Crawl {job!r} in Redis holds {waiting} listing(s) not yet published; "
+                                 "run `knead publish --redis URL` first, then --replace starts it again.")
         clear_job(client, keys)
     finished = client.get(keys.finished)
     if finished:

@@ -86,6 +86,7 @@ class RedisScheduler(Scheduler):
         instance.stats = crawler.stats
         instance.job = job
         instance.local = deque()
+        instance.drained = False  # the last pop found the queue empty
         return instance
 
     def open(self, spider: Any) -> None:
@@ -125,12 +126,17 @@ class RedisScheduler(Scheduler):
         if self.local:
             return self.local.popleft()
         request = self.queue.pop()
+        self.drained = request is None
         if request is not None:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
-        return bool(self.local) or bool(self.job.call(len, self.queue))
+        # The engine asks right after a pop; when that pop found nothing, asking Redis again
+        # would cost a round trip per loop for the same answer (the idle worker polls anyway).
+        if self.local:
+            return True
+        return not self.drained and bool(self.job.call(len, self.queue))
 
     def __len__(self) -> int:
         return len(self.local) + int(self.job.call(len, self.queue) or 0)
