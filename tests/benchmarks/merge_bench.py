@@ -99,7 +99,9 @@ def _hot_spots(stats_path: str, top: int = 15) -> dict:
     total = stats.total_tt or 1.0
     rows, modules = [], {}
     for (filename, line, name), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        where = os.path.relpath(filename, REPO) if filename.startswith(str(REPO)) or "/index/" in filename else filename
+        # index/ may be an export of a commit in a temporary directory: name it from index/ on.
+        where = filename[filename.rindex("/index/") + 1:] if "/index/" in filename else (
+            os.path.relpath(filename, REPO) if filename.startswith(str(REPO)) else filename)
         if "index/merge/" in where:
             module = where[where.index("index/merge/"):]
             modules[module] = modules.get(module, 0.0) + tottime
