@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import redis
 from click.testing import CliRunner
+from faultserver import FaultServer
 from knead_proc import run_knead, start_knead
 from redis_server import start_or_skip
 
@@ -174,6 +175,27 @@ def test_three_workers_keep_one_hosts_budget(redis_server, tmp_path):
     # budget spaces every start by the delay (give or take the few ms from grant to arrival).
     assert min(gaps) >= delay * 0.6, gaps
     assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * delay * 0.9
+
+
+def test_a_retry_after_pauses_the_host_for_every_worker(redis_server, tmp_path):
+    server = redis_server
+    with FaultServer() as site:
+        for i in range(len(site.therapists)):  # each profile answers 429 "come back in 1 s" once
+            site.fault(site.profile_path(i), "status", status=429, headers={"Retry-After": "1"}, times=1)
+        enqueue(server, site, tmp_path, "--delay", "0", "--concurrency", "1")
+        ended = finish(workers(server, tmp_path, 2))
+        arrivals = list(site.requests)
+    for code, _, err in ended:
+        assert code == 0, err[-2000:]
+    paths = [r.path for r in arrivals]
+    assert all(paths.count(site.profile_path(i)) == 2 for i in range(len(site.therapists)))  # asked, then retried
+    # Whichever worker sends the next request, it waits out the second the server asked for.
+    for asked, after in itertools.pairwise(arrivals):
+        if asked.path.startswith("/famt/") and paths[: arrivals.index(asked)].count(asked.path) == 0:
+            assert after.at - asked.at >= 0.9, (asked, after)
+    client = redis.Redis(port=server.port)
+    assert client.xlen("knead:amta:items") == len(site.therapists)
+    client.close()
 
 
 def test_a_redis_that_may_evict_keys_is_refused(tmp_path):

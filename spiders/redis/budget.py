@@ -75,14 +75,15 @@ class SharedHostBudgetMiddleware:
             self.job.call(self.job.client.hdel, key, f"t:{token}")
 
     def process_response(self, request: Any, response: Any) -> Any:
-        self._give_back(request)
         if response.status in (429, 503):
             asked = retry_after_seconds(response.headers.get("Retry-After"))
             if asked:
+                # Paused before the token is given back: no other worker starts in between.
                 job = self.job
                 job.call(job.scripts.host_pause, keys=[job.keys.host(host_of(request.url))],
                          args=[min(asked, self.retry_after_max)])
                 self.crawler.stats.inc_value("knead/host_paused_shared")
+        self._give_back(request)
         return response
 
     def process_exception(self, request: Any, exception: Exception) -> None:
