@@ -141,6 +141,23 @@ def test_a_couple_sharing_a_practice_phone_stays_two_people_both_linked_to_the_p
                                "amta:marco-silva-portland": ["nppes:1600000073"]}
 
 
+def test_a_therapist_at_a_practices_address_is_linked_to_it_unless_two_practices_share_the_building():
+    rows = [listing("nppes:1600000172", "Mitchell & Associates Massage LLC", practice=True, npi="1600000172",
+                    business="Mitchell & Associates Massage LLC", street="918 ASYLUM AVE", state="NC", zip="27705",
+                    phone="+19193949960"),
+            # Their own phone, and the street with its floor but without a ZIP.
+            listing("amta:tunde-shah-durham", "Tunde Shah", street="918 Asylum Ave, Floor 2", state="NC",
+                    phone="+19199424795"),
+            listing("sites:127.0.0.30/#1", "Lotus Spa", practice=True, business="Lotus Spa", street="2 Elm St",
+                    state="CA", zip="90012", phone="+12135550101"),
+            listing("sites:127.0.0.30/#2", "Evergreen Room", practice=True, business="Evergreen Room",
+                    street="2 Elm St", state="CA", zip="90012", phone="+12135550102"),
+            listing("amta:bjorn-park-los-angeles", "Bjorn Park", street="2 Elm St", state="CA", zip="90012",
+                    phone="+12135550199")]
+    _, found = results(rows)
+    assert found.practices == {"amta:tunde-shah-durham": ["nppes:1600000172"]}
+
+
 def test_the_same_name_in_two_states_with_other_licences_and_one_website_stays_two_people():
     site = "https://racheltanakamassage.example/"
     rows = [listing("nppes:1600000081", "Rachel Tanaka", npi="1600000081", state="WA", zip="98229", website=site,

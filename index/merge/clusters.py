@@ -12,9 +12,9 @@
    A-B, B-C never makes two people one. A roster row joins by name and state
    only when exactly one cluster in the state has that name;
 3. names each cluster (stable ids, below) and links therapists to practices:
-   a member's `practice_id` or the phone of a practice listing, else its
-   street and ZIP (an address alone cannot tell two practices of one building
-   apart). A practice phone two therapists share links both to the practice
+   a member's `practice_id`, the phone of a practice listing, or the street
+   and ZIP of the one practice at that address (an address alone cannot tell
+   two practices of one building apart). A practice phone two therapists share links both to the practice
    and never merges them (their first names veto it).
 
 Stable ids: a result id is always one of its members' ids. A cluster keeps the
@@ -181,7 +181,7 @@ def _practice_links(groups: dict[str, list[int]], listings: Sequence[Mapping[str
                     profiles: list[E.Profile]) -> dict[str, list[str]]:
     result_of: dict[str, str] = {}
     by_phone: dict[str, set[str]] = {}
-    by_place: dict[tuple[str, str], set[str]] = {}
+    by_place: dict[tuple[str, str], set[str]] = {}  # (street, ZIP or state) -> practice results
     for rid, indexes in groups.items():
         for i in indexes:
             result_of[listings[i]["id"]] = rid
@@ -189,8 +189,9 @@ def _practice_links(groups: dict[str, list[int]], listings: Sequence[Mapping[str
             if p.practice:
                 if p.phone:
                     by_phone.setdefault(p.phone, set()).add(rid)
-                if p.street and p.zip:
+                if p.street:  # by ZIP, and by state for listings that give the street without one
                     by_place.setdefault((p.street, p.zip), set()).add(rid)
+                    by_place.setdefault((p.street, p.state), set()).add(rid)
     links: dict[str, list[str]] = {}
     for rid, indexes in groups.items():
         if profiles[indexes[0]].practice:
@@ -204,11 +205,10 @@ def _practice_links(groups: dict[str, list[int]], listings: Sequence[Mapping[str
             near = by_phone.get(p.phone)
             if near and len(near) <= MAX_PRACTICES_AT:
                 found |= near
-        if not found:  # the address only when nothing better says which practice of a building
-            for i in indexes:
-                near = by_place.get((profiles[i].street, profiles[i].zip))
-                if near and len(near) <= MAX_PRACTICES_AT:
-                    found |= near
+            # An address alone cannot tell two practices of one building apart.
+            near = by_place.get((p.street, p.zip or p.state)) if p.street else None
+            if near and len(near) == 1:
+                found |= near
         if found:
             links[rid] = sorted(found)
     return links
