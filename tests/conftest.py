@@ -120,3 +120,28 @@ def _no_columns_from_the_shell(monkeypatch):
     """Output widths come from COLUMNS when it is set: a shell that exports it must not change
     what tests see (tests that want a width set it themselves)."""
     monkeypatch.delenv("COLUMNS", raising=False)
+
+
+# --- Shared sample crawls (one crawl read by several modules: test_refresh, test_rollback_history) ---
+
+@pytest.fixture(scope="session")
+def amta_sites():
+    """Three sample directories on loopback that share their first therapists: `big` (60),
+    `smaller` (54: big less its last 6) and `tiny` (20: held by the publish gate after big)."""
+    from spiders.sample_site import SampleSite
+
+    with SampleSite(size=60) as big, SampleSite(size=54) as smaller, SampleSite(size=20) as tiny:
+        yield {"big": big, "smaller": smaller, "tiny": tiny}
+
+
+@pytest.fixture(scope="session")
+def published_big(amta_sites, tmp_path_factory) -> Path:
+    """A data directory with `big` crawled by `knead crawl amta` and published (generation 1).
+    Read-only: a test that crawls, rebuilds or rolls back works on a copy (shutil.copytree)."""
+    from knead_proc import run_knead
+
+    data_dir = tmp_path_factory.mktemp("published-big")
+    result = run_knead("crawl", "amta", "--start-url", amta_sites["big"].start_url, "--delay", "0",
+                       "--concurrency", "4", data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    return data_dir

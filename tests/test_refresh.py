@@ -34,19 +34,16 @@ def public_ids(site: SampleSite) -> set[str]:
     return {f"amta:{t['slug']}" for t in site.directory.therapists if not t["hidden"]}
 
 
-@pytest.fixture(scope="module")
-def sites():
-    with SampleSite(size=60) as big, SampleSite(size=54) as smaller, SampleSite(size=20) as tiny:
-        yield {"big": big, "smaller": smaller, "tiny": tiny}
+@pytest.fixture
+def sites(amta_sites):
+    return amta_sites
 
 
-@pytest.fixture(scope="module")
-def published(sites, tmp_path_factory):
-    """A data directory with the 60-listing directory crawled and published."""
-    data_dir = tmp_path_factory.mktemp("published")
-    result = crawl(sites["big"], data_dir)
-    assert result.returncode == 0, result.stderr
-    return data_dir
+@pytest.fixture
+def published(published_big):
+    """A data directory with the 60-listing directory crawled and published (shared, read-only:
+    tests that write copy it)."""
+    return published_big
 
 
 def copy_data_dir(src, dst):

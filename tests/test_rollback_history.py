@@ -34,19 +34,21 @@ def store_rows(data_dir) -> dict[str, tuple]:
                 for row in store.listings()}
 
 
-@pytest.fixture(scope="module")
-def sites():
-    with SampleSite(size=60) as big, SampleSite(size=54) as smaller, SampleSite(size=20) as tiny:
-        yield {"big": big, "smaller": smaller, "tiny": tiny}
+@pytest.fixture
+def sites(amta_sites):
+    return amta_sites
 
 
 @pytest.fixture(scope="module")
-def three_publishes(sites, tmp_path_factory):
-    """big, then smaller (6 gone stale), then big again (6 found again); the store after each."""
-    data_dir = tmp_path_factory.mktemp("three")
-    after = []
-    for name in ("big", "smaller", "big"):
-        result = crawl(sites[name], data_dir)
+def three_publishes(amta_sites, published_big, tmp_path_factory):
+    """big (the shared first publish, copied), then smaller (6 gone stale), then big again
+    (6 found again); the store after each."""
+    import shutil
+
+    data_dir = shutil.copytree(published_big, tmp_path_factory.mktemp("three") / "d")
+    after = [store_rows(data_dir)]
+    for name in ("smaller", "big"):
+        result = crawl(amta_sites[name], data_dir)
         assert result.returncode == 0, result.stderr
         after.append(store_rows(data_dir))
     return data_dir, after
