@@ -164,7 +164,8 @@ def test_the_registry_sample_is_deterministic_and_leaves_the_directory_as_it_was
 
 
 def test_an_interrupted_crawl_of_the_samples_says_what_was_left_and_resume_finishes_every_sample(tmp_path):
-    proc = start_knead("crawl", "--sample-size", "300", "--delay", "0.05", data_dir=tmp_path)
+    # amta alone is ~130 pages 0.05 s apart: the interrupt a second in lands inside it (checked below)
+    proc = start_knead("crawl", "--sample-size", "120", "--delay", "0.05", data_dir=tmp_path)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not _started(tmp_path):
         time.sleep(0.2)
@@ -175,7 +176,7 @@ def test_an_interrupted_crawl_of_the_samples_says_what_was_left_and_resume_finis
     assert "Crawl of amta was interrupted" in out and "Crawl of nppes" not in out
     later = ", ".join(s.source for s in SAMPLES[1:])
     assert f"The crawl was interrupted before it reached {later}; `knead crawl --resume` continues." in err
-    resumed = run_knead("crawl", "--sample-size", "300", "--resume", data_dir=tmp_path)
+    resumed = run_knead("crawl", "--sample-size", "120", "--resume", data_dir=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "Resuming crawl 1 (amta)." in resumed.stderr
     assert "Crawl of amta finished" in resumed.stdout and "Crawl of nppes finished" in resumed.stdout
