@@ -14,8 +14,12 @@ that must lose nothing (see each module):
 - `robots`: one robots.txt fetch per host for the whole crawl.
 - `worker`: the extension that keeps a worker alive while others work and
   ends it when the crawl is over.
-- `connection`, `settings`, `enqueue`: the client, the Scrapy settings of a
-  worker, seeding a crawl.
+- `scripts`: the Lua scripts that make each shared step atomic (server time).
+- `job`: what one worker's Redis components share; a Redis that stays away
+  ends the worker with one line.
+- `connection`, `settings`, `enqueue`, `pause`: the client and the
+  noeviction check, the Scrapy settings of a worker, seeding a crawl, a
+  non-blocking wait.
 - `stream` (items to a Redis stream) belongs to the publishing side.
 
 Nothing under index/ imports this package.
