@@ -176,33 +176,46 @@ def connect(data_dir: str | Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{db_path(data_dir)}?mode=ro", uri=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build")
-    b.add_argument("--data-dir", required=True)
-    s = sub.add_parser("search")
-    s.add_argument("--data-dir", required=True)
-    s.add_argument("query", nargs="?")
-    s.add_argument("--technique", action="append", default=[])
-    s.add_argument("--insurance", action="append", default=[])
-    s.add_argument("--near")
-    s.add_argument("--radius", type=float, default=25.0)
-    args = parser.parse_args(argv)
-    if args.command == "build":
-        print(json.dumps(build(args.data_dir)))
-        return
-    conn = connect(args.data_dir)
-    near = None
-    if args.near:
-        from index.geo.ziptable import CachedLookup
+def command_line(doc: str, build, connect, search, extra=None):
+    """A reference's command line (`build`, `search`, and `extra`: {command: function of the data dir
+    returning JSON-able lines}); the strong reference (tests.benchmarks.sqlite_strong) shares it."""
 
-        info = CachedLookup(args.data_dir).zip_info(args.near)
-        if info is None:
-            sys.exit(f"ZIP code '{args.near}' does not exist.")
-        near = (info.lat, info.lon)
-    result = search(conn, args.query, tuple(args.technique), tuple(args.insurance), near=near, radius=args.radius)
-    sys.stdout.write(json.dumps({"query": args.query, **result}, ensure_ascii=False, indent=2) + "\n")
+    def main(argv: list[str] | None = None) -> None:
+        parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+        sub = parser.add_subparsers(dest="command", required=True)
+        for command in ("build", *(extra or {})):
+            sub.add_parser(command).add_argument("--data-dir", required=True)
+        s = sub.add_parser("search")
+        s.add_argument("--data-dir", required=True)
+        s.add_argument("query", nargs="?")
+        s.add_argument("--technique", action="append", default=[])
+        s.add_argument("--insurance", action="append", default=[])
+        s.add_argument("--near")
+        s.add_argument("--radius", type=float, default=25.0)
+        args = parser.parse_args(argv)
+        if args.command == "build":
+            print(json.dumps(build(args.data_dir)))
+            return
+        if args.command in (extra or {}):
+            for entry in extra[args.command](args.data_dir):
+                print(json.dumps(entry))
+            return
+        conn = connect(args.data_dir)
+        near = None
+        if args.near:
+            from index.geo.ziptable import CachedLookup
+
+            info = CachedLookup(args.data_dir).zip_info(args.near)
+            if info is None:
+                sys.exit(f"ZIP code '{args.near}' does not exist.")
+            near = (info.lat, info.lon)
+        result = search(conn, args.query, tuple(args.technique), tuple(args.insurance), near=near, radius=args.radius)
+        sys.stdout.write(json.dumps({"query": args.query, **result}, ensure_ascii=False, indent=2) + "\n")
+
+    return main
+
+
+main = command_line(__doc__, build, connect, search)
 
 
 if __name__ == "__main__":

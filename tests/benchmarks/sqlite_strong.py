@@ -51,12 +51,10 @@ SQLite 3.40.1, at 100,000 listings):
 
 from __future__ import annotations
 
-import argparse
 import heapq
 import json
 import math
 import sqlite3
-import sys
 import time
 from bisect import bisect_left
 from collections import Counter
@@ -67,6 +65,7 @@ from pathlib import Path
 from tests.benchmarks.fts5 import (
     EARTH_RADIUS_MILES,
     MILES_PER_DEGREE_LAT,
+    command_line,
     match_expression,
 )
 
@@ -308,37 +307,7 @@ def plans(data_dir: str | Path) -> list[dict]:
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build").add_argument("--data-dir", required=True)
-    sub.add_parser("plan").add_argument("--data-dir", required=True)
-    s = sub.add_parser("search")
-    s.add_argument("--data-dir", required=True)
-    s.add_argument("query", nargs="?")
-    s.add_argument("--technique", action="append", default=[])
-    s.add_argument("--insurance", action="append", default=[])
-    s.add_argument("--near")
-    s.add_argument("--radius", type=float, default=25.0)
-    args = parser.parse_args(argv)
-    if args.command == "build":
-        print(json.dumps(build(args.data_dir)))
-        return
-    if args.command == "plan":
-        for entry in plans(args.data_dir):
-            print(json.dumps(entry))
-        return
-    conn = connect(args.data_dir)
-    near = None
-    if args.near:
-        from index.geo.ziptable import CachedLookup
-
-        info = CachedLookup(args.data_dir).zip_info(args.near)
-        if info is None:
-            sys.exit(f"ZIP code '{args.near}' does not exist.")
-        near = (info.lat, info.lon)
-    result = search(conn, args.query, tuple(args.technique), tuple(args.insurance), near=near, radius=args.radius)
-    sys.stdout.write(json.dumps({"query": args.query, **result}, ensure_ascii=False, indent=2) + "\n")
+main = command_line(__doc__, build, connect, search, {"plan": plans})
 
 
 if __name__ == "__main__":
