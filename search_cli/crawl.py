@@ -274,7 +274,7 @@ def publish(data_dir: DataDir, report, *, accept_drop: bool, stale_days: float |
     if outcome.index is not None:
         result = outcome.index
         stale = result.doc_count - result.findable
-        lines.append(f"Index rebuilt: {result.findable} listings people can find now"
+        lines.append(f"Index rebuilt: {result.findable} therapists and practices people can find now"
                      + (f" (and {stale} stale ones, shown with --include-stale)" if stale else "")
                      + f", generation {result.generation} ({result.seconds:.1f} s)")
     wrapped.echo(lines)

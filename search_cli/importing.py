@@ -137,7 +137,7 @@ def _publish(data_dir: DataDir, report, *, accept_drop: bool, stale_days: float 
              + (f", {counts['dropped']:,} dropped after {stale_days:g} days stale" if counts["dropped"] else "")]
     if outcome.index is not None:
         result = outcome.index
-        lines.append(f"Index rebuilt: {result.findable:,} listings people can find now, "
+        lines.append(f"Index rebuilt: {result.findable:,} therapists and practices people can find now, "
                      f"generation {result.generation} ({result.seconds:.1f} s)")
     wrapped.echo(lines)
 

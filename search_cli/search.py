@@ -195,7 +195,7 @@ def reindex(data_dir: DataDir) -> None:
     except BuildError as exc:
         raise click.ClickException(str(exc)) from None
     skipped = f", {result.skipped} skipped" if result.skipped else ""
-    click.echo(f"Indexed {result.doc_count} listings{skipped}: generation {result.generation} ({result.seconds:.1f} s)")
+    click.echo(f"Indexed {result.doc_count} therapists and practices{skipped}: generation {result.generation} ({result.seconds:.1f} s)")
 
 
 @click.command("vocab")

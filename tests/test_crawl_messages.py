@@ -121,7 +121,7 @@ def test_max_items_stores_exactly_that_many_and_says_so_in_knead_words(tmp_path)
     assert re.search(r"unmapped technique values: \d+ distinct, \d+ occurrences: '", out)
     with RecordStore(tmp_path / "records.sqlite3") as store:
         assert store.count("amta") == 50  # the registry sample's crawl stops at 50 too, on its own
-    assert "Index rebuilt: 50 listings people can find now, generation 1" in out
+    assert "Index rebuilt: 50 therapists and practices people can find now, generation 1" in out
 
 
 def test_an_interrupted_crawl_says_it_was_interrupted(tmp_path):

@@ -72,7 +72,7 @@ def test_an_area_of_3000_records_comes_back_whole_none_twice(connecticut):
     assert set(connecticut["stored"]) == set(expected)
     # Published and searchable.
     assert sorted(connecticut["found"]) == sorted(expected)
-    assert f"Index rebuilt: {n} listings people can find now" in result.stdout
+    assert f"Index rebuilt: {n} therapists and practices people can find now" in result.stdout
 
 
 def test_capped_queries_are_split_and_no_page_is_asked_twice(connecticut):

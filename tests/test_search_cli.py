@@ -218,7 +218,7 @@ def test_filters_and_technique_spellings(tiny):
 def test_reindex(tiny):
     result = run(tiny, "reindex")
     assert result.exit_code == 0
-    assert result.output.startswith("Indexed 2 listings: generation 2 (")
+    assert result.output.startswith("Indexed 2 therapists and practices: generation 2 (")
 
 
 def test_reindex_before_any_crawl(tmp_path):
