@@ -115,6 +115,27 @@ def data_dir(tmp_path: Path) -> DataDir:
     return DataDir(tmp_path / "data").ensure()
 
 
+# --- One test run, several xdist workers: things built once for the run (tests/run_once.py) ---
+
+@pytest.fixture(scope="session", autouse=True)
+def _zip_cache_built_once(tmp_path_factory):
+    """The ZIP table's cache file, built once per run (as a crawl builds it) and copied into each new
+    data directory (index.geo.ziptable's test hook) instead of built again by every crawl."""
+    import os
+
+    import run_once
+
+    from index.geo import ziptable
+
+    run_once.ROOT = run_once.run_root(tmp_path_factory)
+    os.environ.pop(ziptable.TEST_SEED_ENV, None)
+    seed = run_once.once("zip-cache", ziptable.load) / ziptable.CACHE_NAME
+    assert seed.is_file()
+    os.environ[ziptable.TEST_SEED_ENV] = str(seed)
+    yield
+    os.environ.pop(ziptable.TEST_SEED_ENV, None)
+
+
 @pytest.fixture(autouse=True)
 def _no_columns_from_the_shell(monkeypatch):
     """Output widths come from COLUMNS when it is set: a shell that exports it must not change

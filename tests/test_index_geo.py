@@ -52,3 +52,16 @@ def test_covering_cells_contain_every_point_within_radius(radius):
             lon = lon0 + dist / (distance.MILES_PER_DEGREE_LAT * math.cos(math.radians(lat))) * math.sin(bearing)
             if distance.haversine_miles(lat0, lon0, lat, lon) <= radius:
                 assert cover & set(cells.cell_terms(lat, lon))
+
+
+def test_a_new_data_directory_gets_its_zip_cache_built_from_zipcodes(tmp_path, monkeypatch):
+    """Without the test run's copy (conftest.py), the first bulk lookup builds the cache in a child
+    process from `zipcodes`; a later process answers single lookups from that file."""
+    from index.geo import ziptable
+
+    monkeypatch.delenv(ziptable.TEST_SEED_ENV)
+    table = ziptable.load(tmp_path)
+    assert table.zip_info("06103") == ziptable.ZipInfo("06103", 41.7672, -72.676, "Hartford", "CT")
+    assert (tmp_path / ziptable.CACHE_NAME).read_text(encoding="utf-8").startswith("knead-zips v1\n")
+    assert ziptable.CachedLookup(tmp_path).zip_info("06103") == table.zip_info("06103")
+    assert ziptable.CachedLookup(tmp_path).city_centroid("west hartford", "ct") == table.city_centroid("West Hartford", "CT")
