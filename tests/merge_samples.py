@@ -1,14 +1,15 @@
-"""The four bundled samples' listings with their truth, crawled once per test session (helper for tests).
+"""The four bundled samples' listings with their truth, crawled once per test run (helper for tests).
 
 `bundled(size)` runs `knead crawl --sample-size SIZE` (the AMTA-style
 directory, the registry, the practice sites and the TX/WA rosters, served on
 loopback by knead itself) into a temporary data directory the first time a
-test asks for that size, and returns `Crawled`: the listings exactly as the
+test asks for that size, and returns `Crawled`: what the command printed, the listings exactly as the
 store of record yields them (what `merge_listings` gets when publishing) and,
 for each, the key of the person it is in the generator's truth table
 (spiders.sample_site.people), or None for a listing the truth does not know (a
-practice site's business node). Later calls in the same process reuse it, so
-a module-scoped fixture costs one crawl per session, whichever module asks first:
+practice site's business node). Later calls reuse it, so a module-scoped
+fixture costs one crawl per test run, whichever module asks first, in whichever
+xdist worker (tests/run_once.py; the data directory is read-only: copy it to write):
 
     @pytest.fixture(scope="module")
     def crawled():
@@ -17,14 +18,12 @@ a module-scoped fixture costs one crawl per session, whichever module asks first
 
 from __future__ import annotations
 
-import atexit
 import functools
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import run_once
 from knead_proc import run_knead
 
 from index.records.datadir import DataDir
@@ -43,6 +42,8 @@ class Crawled:
     listings: list[dict[str, Any]]  # as RecordStore.listings() yields them
     people: People  # the truth table, with the sites' and rosters' ids linked
     keys: list[str | None]  # listings[i]'s person key, None when the truth does not know it
+    stdout: str  # what `knead crawl` printed (its summaries)
+    stderr: str  # and its progress messages
 
 
 def person_key(people: People, listing: dict[str, Any]) -> str | None:
@@ -54,14 +55,21 @@ def person_key(people: People, listing: dict[str, Any]) -> str | None:
 
 @functools.lru_cache(maxsize=2)
 def bundled(size: int = SIZE) -> Crawled:
-    data_dir = Path(tempfile.mkdtemp(prefix="knead-merge-samples-"))
-    atexit.register(shutil.rmtree, data_dir, ignore_errors=True)
-    result = run_knead("crawl", "--sample-size", str(size), data_dir=data_dir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.count("Published: ") == 4, result.stdout[-3000:]
+    shared = run_once.once(f"bundled-samples-{size}", functools.partial(_crawl, size=size))
+    data_dir = shared / "data"
     with RecordStore(DataDir(data_dir).records_path) as store:
         listings = list(store.listings())
     data = BundledData(generate(size))
     people = data.people
     bundled_sites(data)  # links the sites' listings to their people
-    return Crawled(data_dir, listings, people, [person_key(people, row) for row in listings])
+    return Crawled(data_dir, listings, people, [person_key(people, row) for row in listings],
+                   (shared / "crawl.stdout").read_text(encoding="utf-8"),
+                   (shared / "crawl.stderr").read_text(encoding="utf-8"))
+
+
+def _crawl(shared: Path, size: int) -> None:
+    result = run_knead("crawl", "--sample-size", str(size), data_dir=shared / "data")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("Published: ") == 4, result.stdout[-3000:]
+    (shared / "crawl.stdout").write_text(result.stdout, encoding="utf-8")
+    (shared / "crawl.stderr").write_text(result.stderr, encoding="utf-8")
