@@ -113,12 +113,8 @@ def test_a_recrawl_finds_the_same_listings_unchanged(crawled):
     assert f"Published: {n} found, 0 new, 0 changed, 0 gone" in result.stdout
 
 
-def test_crawl_without_source_serves_and_crawls_the_sample_directory(tmp_path):
-    result = run_knead("crawl", "--sample-size", "60", data_dir=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Crawling the bundled sample directory at http://127.0.0.1:" in result.stderr
-    with RecordStore(tmp_path / "records.sqlite3") as store:
-        assert 50 <= store.count("amta") <= 60  # and the registry sample's own listings (tests/test_bundled_samples.py)
+# `knead crawl` without a source (the bundled samples): tests/test_bundled_samples.py, on the crawl the
+# merge tests read too.
 
 
 def test_a_crawl_that_stores_nothing_exits_non_zero(tmp_path):
