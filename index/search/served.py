@@ -21,7 +21,7 @@ import re
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -152,17 +152,16 @@ class Generation:
         return data
 
     @cached_property
-    def coords(self) -> tuple[array, array]:
-        raw = array("d")
-        raw.frombytes(self._whole(COORDS))
-        self._byteswap(raw)
-        n = len(raw) // 2
-        return raw[:n], raw[n:]
+    def coords(self) -> tuple[Sequence[float], Sequence[float]]:
+        """Latitudes and longitudes by document number (NaN: none)."""
+        values = self._numbers(COORDS, "d")
+        n = len(values) // 2
+        return values[:n], values[n:]
 
     @cached_property
     def facet_bitmaps(self) -> list[int]:
         """Per facet (meta's `facet_ids` order), the documents that have it as the bits of an int."""
-        raw = self._whole(FACETS)
+        raw = memoryview(self._whole(FACETS))  # slices without copies
         size = (self.meta["doc_count"] + 7) // 8
         return [int.from_bytes(raw[i * size:(i + 1) * size], "little") for i in range(len(self.meta["facet_ids"]))]
 
@@ -173,11 +172,8 @@ class Generation:
                                  swap=self.meta.get("byteorder", sys.byteorder) != sys.byteorder)
 
     @cached_property
-    def offsets(self) -> array:
-        raw = array("Q")
-        raw.frombytes(self._whole(OFFSETS))
-        self._byteswap(raw)
-        return raw
+    def offsets(self) -> Sequence[int]:
+        return self._numbers(OFFSETS, "Q")
 
     @cached_property
     def codec(self) -> document.StoredCodec:
@@ -227,9 +223,17 @@ class Generation:
             raise IndexDamaged(self.path / WORDS, "garbled (not UTF-8)") from None
         return text.split("\n") if text else []
 
-    def _byteswap(self, values: array) -> None:
-        if self.meta.get("byteorder", sys.byteorder) != sys.byteorder:
-            values.byteswap()
+    def _numbers(self, name: str, typecode: str) -> Sequence:
+        """A sidecar of fixed-size numbers, read whole: a view of its bytes in this
+        machine's byte order (no copy: copying 100,000 listings' coordinates into
+        arrays cost more than reading them), else a byte-swapped array."""
+        raw = self._whole(name)
+        if self.meta.get("byteorder", sys.byteorder) == sys.byteorder:
+            return memoryview(raw).cast(typecode)
+        values = array(typecode)
+        values.frombytes(raw)
+        values.byteswap()
+        return values
 
 
 def open_generation(index_root: str | os.PathLike[str]) -> Generation:
