@@ -9,7 +9,6 @@ loopback. Sample directories of different sizes share their first therapists
 from __future__ import annotations
 
 import json
-import random
 import signal
 import sqlite3
 import threading
@@ -20,6 +19,7 @@ from knead_proc import run_knead, search_ids, start_knead
 
 from index.records.lock import CrawlLock
 from index.records.store import RecordStore
+from index.search import crashpoint
 from index.search.engine import SearchRequest, search
 from index.search.generations import current_generation
 from spiders.sample_site import SampleSite
@@ -168,31 +168,78 @@ def searched(data_dir) -> set[str]:
     return {r["id"] for r in search(data_dir / "index", SearchRequest(limit=None)).results}
 
 
-def test_kill_9_of_crawls_and_builds_never_breaks_search_or_the_store(sites, published, tmp_path):
-    """20 crawls and 20 index rebuilds killed at random moments; search always answers one whole
-    generation (the old one or the new one); a final uninterrupted crawl converges."""
+def killed_at(point: str, *args: str, data_dir, monkeypatch) -> None:
+    """Run `knead ARGS` so that it dies by SIGKILL at crash point `point` (index.search.crashpoint)."""
+    monkeypatch.setenv(crashpoint.ENV, point)
+    try:
+        result = run_knead(*args, data_dir=data_dir)
+    finally:
+        monkeypatch.delenv(crashpoint.ENV)
+    assert result.returncode == -signal.SIGKILL, f"{point} not reached: {result.stderr[-2000:]}"
+
+
+def test_kill_9_of_crawls_and_builds_never_breaks_search_or_the_store(sites, published, tmp_path, monkeypatch):
+    """Crawls and index rebuilds killed in every window of a publish (index.search.crashpoint: the store
+    published but not indexed, a generation written, renamed, its pointer written, served, the merge's
+    assignment unsaved) and in the middle of a crawl: search answers one whole generation every time,
+    the old one until the pointer swap and the new one from then on; the store stays sound; a final
+    uninterrupted crawl converges."""
     data_dir = copy_data_dir(published, tmp_path / "d")
-    old = searched(data_dir)
-    new = public_ids(sites["smaller"])
-    rng = random.Random(20261128)
-    for run in range(20):
-        proc = start_knead("crawl", "amta", "--start-url", sites["smaller"].start_url, "--delay", "0",
-                           data_dir=data_dir)
-        time.sleep(rng.uniform(0.3, 3.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert searched(data_dir) in (old, new), f"crawl kill {run}"
-    for run in range(20):
-        proc = start_knead("reindex", data_dir=data_dir)
-        time.sleep(rng.uniform(0.05, 1.2))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert searched(data_dir) in (old, new), f"reindex kill {run}"
+    big, smaller = public_ids(sites["big"]), public_ids(sites["smaller"])
+    assert searched(data_dir) == big
+
+    def crawl_args(site):
+        return ("crawl", "amta", "--start-url", sites[site].start_url, "--delay", "0", "--concurrency", "4")
+
+    # The store publishes `smaller`, the index still serves `big`: every reindex kill before the swap keeps `big`.
+    killed_at("publish:store-merged", *crawl_args("smaller"), data_dir=data_dir, monkeypatch=monkeypatch)
+    assert searched(data_dir) == big
+    for point in ("build:generation-written", "build:generation-renamed", "build:pointer-written"):
+        killed_at(point, "reindex", data_dir=data_dir, monkeypatch=monkeypatch)
+        assert searched(data_dir) == big, f"reindex killed at {point}"
+    killed_at("build:generation-served", "reindex", data_dir=data_dir, monkeypatch=monkeypatch)
+    assert searched(data_dir) == smaller
+    killed_at("publish:generation-served", "reindex", data_dir=data_dir, monkeypatch=monkeypatch)
+    assert searched(data_dir) == smaller
+    # Through a crawl's publish: killed before the swap, then after it.
+    killed_at("build:generation-renamed", *crawl_args("big"), data_dir=data_dir, monkeypatch=monkeypatch)
+    assert searched(data_dir) == smaller
+    killed_at("publish:generation-served", *crawl_args("big"), data_dir=data_dir, monkeypatch=monkeypatch)
+    assert searched(data_dir) == big
+
+    # In the middle of a crawl, once it has staged listings.
+    proc = start_knead("crawl", "amta", "--start-url", sites["smaller"].start_url, "--delay", "0.05",
+                       data_dir=data_dir)
+    with RecordStore(data_dir / "records.sqlite3") as store:
+        crawls_before = store.crawls()[-1]["id"]
+    deadline = time.monotonic() + 60
+    while not _staged_by_a_new_crawl(data_dir / "records.sqlite3", crawls_before):
+        assert time.monotonic() < deadline and proc.poll() is None, "the crawl ended before it staged anything"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+    assert searched(data_dir) == big
+    with RecordStore(data_dir / "records.sqlite3") as store:
+        assert store.crawls()[-1]["status"] == "running"  # killed: never finished, never published
+
     with sqlite3.connect(data_dir / "records.sqlite3") as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     final = crawl(sites["smaller"], data_dir)
     assert final.returncode == 0, final.stderr
-    assert set(search_ids(data_dir)) == new
+    assert set(search_ids(data_dir)) == smaller
+
+
+def _staged_by_a_new_crawl(db, crawls_before: int) -> bool:
+    """True once a crawl after crawl #`crawls_before` has committed staged listings."""
+    try:
+        with sqlite3.connect(db) as con:
+            (latest,) = con.execute("SELECT COALESCE(MAX(id), 0) FROM crawls").fetchone()
+            return latest > crawls_before and con.execute(
+                "SELECT COUNT(*) FROM staged WHERE crawl_id = ?", (latest,)).fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
 
 
 def test_searches_during_publishes_see_one_whole_generation(sites, published, tmp_path):

@@ -48,6 +48,7 @@ from index.records.store import (
     RecordStore,
     StoreDamaged,
 )
+from index.search.crashpoint import crash_point
 
 
 class NothingCrawled(Exception):
@@ -115,6 +116,7 @@ def publish_crawl(data_dir: DataDir, crawl_id: int, *, pages: int, failed: int, 
             raise CrawlHeld(crawl_id, reasons)
         counts = store.publish_crawl(crawl_id, complete=complete, stale_days=stale_days, gone=gone)
         store.set_crawl(crawl_id, counts={**counts, "rates": rates, "failed": failed, "pages": pages})
+        crash_point("publish:store-merged")
         if not rebuild:
             store.log(PUBLISHED, crawl_id, None, "index not rebuilt (--no-index)")
             return Published(counts, None)
@@ -160,6 +162,7 @@ def _build(data_dir: DataDir, store: RecordStore):
     merged = _merge(store)
     result = build_index(merged.results, data_dir.index_root,
                          note={"published_crawl": latest["id"] if latest else None})
+    crash_point("publish:generation-served")
     store.replace_assignment(merged.assignment)
     return result
 

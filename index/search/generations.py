@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from index.search import document
+from index.search.crashpoint import crash_point
 from index.search.schema import SCHEMA_VERSION
 from index.search.served import (  # noqa: F401  (re-exported: what callers open and catch)
     GEN_NAME,
@@ -160,6 +161,7 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
                 ordered, skipped, stale = _collect(listings)
                 tmp.mkdir()
                 written = write_generation(tmp, [data for _, data in ordered], workers)
+            crash_point("build:generation-written")
             _verify(tmp, ordered, written["segments"])
             meta = {
                 "schema_version": SCHEMA_VERSION,
@@ -175,7 +177,9 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
             _fsync_tree(tmp)
             os.rename(tmp, final)
             _fsync_path(root, directory=True)
+            crash_point("build:generation-renamed")
             _publish(root, final.name)
+            crash_point("build:generation-served")
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             if isinstance(exc, Exception) and not isinstance(exc, BuildError):
@@ -216,6 +220,7 @@ def _publish(root: Path, name: str) -> None:
         fh.write(name + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+    crash_point("build:pointer-written")
     os.replace(tmp, root / CURRENT)
     _fsync_path(root, directory=True)
 
