@@ -1,19 +1,27 @@
-"""A store of record straight from the sample generator's truth (no crawl).
+"""A store of record for the harness, generated (no crawl): many sources, or the directory alone.
 
-    python -m tests.benchmarks.corpus --size 100000 --data-dir DIR
+    python -m tests.benchmarks.corpus --size 100000 --data-dir DIR [--corpus merged|directory]
 
-The truth records say exactly what each profile page shows, so the listings
-written here are what a crawl of the same sample directory stores (same ids,
+`merged` (the default, issue 17): `size` listings of one population as the
+AMTA-style directory, the NPI registry, practice websites and state licence
+rosters list it, with the overlap real sources have
+(tests/benchmarks/merge_corpus.py): what `knead reindex` merges into one
+result per therapist or practice before indexing. Each listing is written
+as published on its source's crawl date; the 3% the corpus marks stale are
+marked stale in the store, as a complete crawl that no longer found them
+would. `directory`: the sample directory's truth records alone (issue 6),
+exactly what a crawl of the same sample directory stores (same ids,
 `amta:<slug>`; coordinates from the same ZIP table; hidden therapists left
-out, as robots.txt keeps them from a crawl), minus the crawl's time. Used for
-the index build and query benchmarks at sizes where crawling first would
-take too long; `run --store-from crawl` uses the crawled store instead.
+out, as robots.txt keeps them from a crawl), minus the crawl's time; kept
+for comparison with older runs. `run --store-from crawl` uses a crawled
+store instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 
@@ -46,13 +54,28 @@ def listings_from_truth(size: int, seed: int = 7) -> Iterator[dict]:
         yield listing
 
 
-def write_store(size: int, data_dir: DataDir, seed: int = 7) -> int:
+def write_store(size: int, data_dir: DataDir, seed: int = 7, corpus: str = "merged") -> int:
     data_dir.ensure()
     n = 0
+    stale: list[tuple[str, str]] = []
     with RecordStore(data_dir.records_path, commit_every=5000, commit_seconds=60) as store:
-        for listing in listings_from_truth(size, seed):
-            store.upsert(listing, crawl_id=None, seen_at=SCRAPED_AT)
-            n += 1
+        if corpus == "merged":
+            from tests.benchmarks.merge_corpus import merge_corpus
+
+            for listing in merge_corpus(size, seed).listings:
+                store.upsert(listing, crawl_id=None, seen_at=listing["last_seen"])
+                if listing["stale"]:
+                    stale.append((listing["stale_since"], listing["id"]))
+                n += 1
+        else:
+            for listing in listings_from_truth(size, seed):
+                store.upsert(listing, crawl_id=None, seen_at=SCRAPED_AT)
+                n += 1
+    if stale:
+        # The store marks listings stale only when a complete crawl of their source misses
+        # them; the generated crawls are not run, so their verdict is written directly.
+        with sqlite3.connect(data_dir.records_path) as db:
+            db.executemany("UPDATE listings SET stale_since = ? WHERE id = ?", stale)
     return n
 
 
@@ -61,9 +84,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--corpus", choices=("merged", "directory"), default="merged")
     args = parser.parse_args()
     started = time.perf_counter()
-    n = write_store(args.size, DataDir.resolve(args.data_dir), args.seed)
+    n = write_store(args.size, DataDir.resolve(args.data_dir), args.seed, args.corpus)
     print(json.dumps({"listings": n, "seconds": time.perf_counter() - started}))
 
 

@@ -1,7 +1,9 @@
 """The reference: the same listings and query set through SQLite FTS5 (standard library).
 
 A plain, reasonable FTS5 design, not a straw man: one contentless FTS5 table
-over exactly the text knead searches (`index.search.document.to_document`'s text
+over exactly the results knead indexes (`indexed_listings`: the served
+generation's stored listings, the merged results, in its document order) and
+exactly the text knead searches (`index.search.document.to_document`'s text
 field plus `document.vocabulary_text`, the spellings of the listing's ids
 that knead matches at query time through `index.search.synonyms`; porter stemming,
 positions kept for phrases), a `listings` table with the listing JSON and the filter columns (lat/lon indexed for a bounding box),
@@ -15,6 +17,10 @@ listings sorted by relevance (bm25), distance or name.
 
     python -m tests.benchmarks.fts5 build --data-dir DIR         # from DIR's store of record
     python -m tests.benchmarks.fts5 search --data-dir DIR [QUERY] [--technique T] [--near ZIP] ...
+
+When no listing matches every word, knead shows the listings that match
+some ("relaxed", index.search.engine); both references do the same
+(`relaxed_expression`), so all three answer the same question.
 
 `search` is the whole-process reference for `knead search` (JSON output).
 """
@@ -42,8 +48,7 @@ def db_path(data_dir: str | Path) -> Path:
 
 
 def build(data_dir: str | Path) -> dict:
-    """Build the reference database from the store of record under `data_dir`."""
-    from index.records.store import RecordStore
+    """Build the reference database from what knead's served index under `data_dir` holds."""
     from index.search import document
 
     started = time.perf_counter()
@@ -58,15 +63,7 @@ def build(data_dir: str | Path) -> dict:
         CREATE VIRTUAL TABLE fts USING fts5(text, content='', tokenize='porter unicode61');
         CREATE TABLE facet (kind TEXT, value TEXT, listing INTEGER);
     """)
-    by_id = {}
-    with RecordStore(Path(data_dir) / "records.sqlite3") as store:
-        for raw in store.listings():
-            try:
-                listing = document.clean_listing(raw)
-            except document.InvalidListing:
-                continue
-            by_id[listing["id"]] = listing
-    ordered = sorted(by_id.values(), key=document.sort_key)
+    ordered = list(indexed_listings(data_dir))
     with conn:
         for rowid, listing in enumerate(ordered, 1):
             doc = document.to_document(listing)
@@ -90,14 +87,48 @@ def build(data_dir: str | Path) -> dict:
     return {"docs": len(ordered), "seconds": seconds}
 
 
-def match_expression(text: str) -> str | None:
-    """Query text -> an FTS5 expression: quoted phrases kept, every other word quoted, all AND'ed."""
+def indexed_listings(data_dir: str | Path):
+    """The listings knead's served generation under `data_dir` holds (the merged results, cleaned),
+    in its document (name) order, stale ones left out: knead hides them unless asked
+    (`--include-stale`, which the harness never asks). Read once, at build, through
+    the generation's own reader (index.search.served), so every engine indexes the same results."""
+    from index.records.datadir import DataDir
+    from index.search.served import open_generation
+
+    generation = open_generation(DataDir.resolve(str(data_dir)).index_root)
+    count = generation.meta["doc_count"]
+    for start in range(0, count, 5000):
+        for listing in generation.listings(range(start, min(start + 5000, count))):
+            if not listing.get("stale"):
+                yield listing
+
+
+def match_parts(text: str) -> list[str]:
+    """Query text -> its FTS5 parts: quoted phrases kept, every other word quoted."""
     parts = []
     for phrase, word in re.findall(r'"([^"]*)"|(\w+)', text):
         words = re.findall(r"\w+", phrase) if phrase else [word]
         if words and word not in ("AND", "OR", "NOT"):
             parts.append('"' + " ".join(words) + '"')
-    return " ".join(parts) or None
+    return parts
+
+
+def match_expression(text: str) -> str | None:
+    """Query text -> an FTS5 expression, every part AND'ed."""
+    return " ".join(match_parts(text)) or None
+
+
+def relaxed_expression(conn: sqlite3.Connection, text: str | None, fts_table: str = "fts") -> str | None:
+    """The OR'ed expression to search when no listing matched every part, as knead relaxes
+    (index.search.engine): only for two parts or more, and never when a part matches no
+    listing at all (knead then answers nothing, and suggests spellings)."""
+    parts = match_parts(text) if text else []
+    if len(parts) < 2:
+        return None
+    for part in parts:
+        if conn.execute(f"SELECT 1 FROM {fts_table} WHERE {fts_table} MATCH ? LIMIT 1", (part,)).fetchone() is None:
+            return None
+    return " OR ".join(parts)
 
 
 def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -106,12 +137,32 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
 
 
-def search(conn: sqlite3.Connection, query: str | None = None, techniques=(), insurance=(),
-           accepts_insurance: bool = False, near: tuple[float, float] | None = None, radius: float = 25.0,
-           state: str | None = None, sort: str | None = None, limit: int = 20) -> dict:
+def relaxing(search_expression):
+    """A reference's `search(conn, query, ...)` from its `search_expression(conn, expression, ...)`
+    (an FTS5 expression or None), relaxed as knead relaxes: when nothing matches every word
+    under the filters (the radius aside: knead draws it after matching), the words OR'ed."""
+
+    def search(conn: sqlite3.Connection, query: str | None = None, *args, **kw) -> dict:
+        expression = match_expression(query) if query else None
+        result = search_expression(conn, expression, *args, **kw)
+        if result["total"] or expression is None:
+            return result
+        relaxed = relaxed_expression(conn, query)
+        if relaxed is None:
+            return result
+        if kw.get("near") is not None and search_expression(conn, expression, *args, **{**kw, "near": None})["total"]:
+            return result  # every word matched, only outside the radius: not relaxed
+        return {**search_expression(conn, relaxed, *args, **kw), "relaxed": True}
+
+    search.__doc__ = search_expression.__doc__
+    return search
+
+
+def search_expression(conn: sqlite3.Connection, expression: str | None = None, techniques=(), insurance=(),
+                      accepts_insurance: bool = False, near: tuple[float, float] | None = None, radius: float = 25.0,
+                      state: str | None = None, sort: str | None = None, limit: int = 20) -> dict:
     """Total, facets and one page of listings: the same answer shape as knead's search."""
     select, joins, where, args = ["l.rowid", "l.lat", "l.lon"], [], [], []
-    expression = match_expression(query) if query else None
     if expression:
         select.append("f.score")
         joins.append("JOIN (SELECT rowid, bm25(fts) AS score FROM fts WHERE fts MATCH ?) f ON f.rowid = l.rowid")
@@ -172,6 +223,9 @@ def search(conn: sqlite3.Connection, query: str | None = None, techniques=(), in
             "facets": {k: dict(c.most_common()) for k, c in facets.items()}}
 
 
+search = relaxing(search_expression)
+
+
 def connect(data_dir: str | Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{db_path(data_dir)}?mode=ro", uri=True)
 
@@ -190,8 +244,11 @@ def command_line(doc: str, build, connect, search, extra=None):
         s.add_argument("query", nargs="?")
         s.add_argument("--technique", action="append", default=[])
         s.add_argument("--insurance", action="append", default=[])
+        s.add_argument("--accepts-insurance", action="store_true")
         s.add_argument("--near")
         s.add_argument("--radius", type=float, default=25.0)
+        s.add_argument("--state")
+        s.add_argument("--sort", choices=("relevance", "distance", "name"))
         args = parser.parse_args(argv)
         if args.command == "build":
             print(json.dumps(build(args.data_dir)))
@@ -209,7 +266,12 @@ def command_line(doc: str, build, connect, search, extra=None):
             if info is None:
                 sys.exit(f"ZIP code '{args.near}' does not exist.")
             near = (info.lat, info.lon)
-        result = search(conn, args.query, tuple(args.technique), tuple(args.insurance), near=near, radius=args.radius)
+        from index.model import vocabulary
+
+        # As knead's --technique: acupressure includes shiatsu (tests.benchmarks.queries.prepare).
+        techniques = tuple(t for tech in args.technique for t in vocabulary.expand_technique(tech))
+        result = search(conn, args.query, techniques, tuple(args.insurance), args.accepts_insurance, near,
+                        args.radius, args.state, args.sort)
         sys.stdout.write(json.dumps({"query": args.query, **result}, ensure_ascii=False, indent=2) + "\n")
 
     return main

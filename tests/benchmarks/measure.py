@@ -1,4 +1,5 @@
-"""Timing helpers: a child process's wall time and peak RSS, percentiles, spreads."""
+"""Timing helpers: a child process's wall time, peak RSS and the peak memory of its process tree,
+percentiles, spreads."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ class ChildRun:
     returncode: int
     stdout: str
     stderr: str
+    # The highest sum, over the samples, of the proportional set size (PSS) of the child and every
+    # process under it: what a build with worker processes holds in all (RSS would count the pages
+    # forked workers share with their parent once per process). 0 when not sampled.
+    peak_tree_mb: float = 0.0
 
     def json(self) -> dict:
         """The last line of stdout, parsed (the harness's child scripts print one JSON object)."""
@@ -31,8 +36,56 @@ class ChildRun:
         return json.loads(self.stdout.strip().splitlines()[-1])
 
 
-def run_child(args: Sequence[str], *, env: dict | None = None, timeout: float = 3600) -> ChildRun:
-    """Run `args` (stdout/stderr to temp files) and report its wall time and peak RSS.
+def _descendants(pid: int) -> list[int]:
+    """`pid` and every process under it (Linux /proc; threads' children included)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:  # it ended meanwhile
+            continue
+    return out
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class _TreeSampler:
+    """Samples the PSS of a process tree on a thread every `every` seconds; `peak_mb` the highest sum."""
+
+    def __init__(self, pid: int, every: float = 0.25):
+        import threading
+
+        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak_mb = max(self.peak_mb, sum(_pss_mb(p) for p in _descendants(self.pid)))
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.peak_mb
+
+
+def run_child(args: Sequence[str], *, env: dict | None = None, timeout: float = 3600, tree: bool = False) -> ChildRun:
+    """Run `args` (stdout/stderr to temp files) and report its wall time and peak RSS
+    (and, with `tree`, the peak memory of its whole process tree: `ChildRun.peak_tree_mb`).
 
     `os.wait4` gives the rusage of exactly this child (RUSAGE_CHILDREN would
     mix every child the harness ever waited for).
@@ -42,6 +95,7 @@ def run_child(args: Sequence[str], *, env: dict | None = None, timeout: float = 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(list(args), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=REPO)
+        sampler = _TreeSampler(proc.pid) if tree else None
         deadline = started + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -53,11 +107,12 @@ def run_child(args: Sequence[str], *, env: dict | None = None, timeout: float = 
                 break
             time.sleep(0.002)
         seconds = time.perf_counter() - started
+        peak_tree = sampler.stop() if sampler else 0.0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return ChildRun(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
-                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), peak_tree)
 
 
 def python_child(module: str, *args: str, **kw) -> ChildRun:
