@@ -8,10 +8,16 @@ Not collected by the default test run (pyproject's `norecursedirs`);
 tests/test_benchmark_harness.py runs it at 1,000 listings so it cannot rot.
 
 Modules: `run` (the command, orchestration), `measure` (timing, peak RSS of a
-child process via `os.wait4`, percentiles), `corpus` (a store of record from
-the generator's truth), `crawling` (sample site in a child process, the knead
-crawl and the bare Scrapy spider, each in its own process), `bare_spider`,
-`queries` (the fixed mixed query set), `fts5` (the first SQLite FTS5 reference,
-kept as history), `sqlite_strong` (the strong SQLite reference: issue 17),
-`report` (Markdown and JSON).
+child process via `os.wait4`, peak memory of its process tree, percentiles),
+`corpus` (a generated store of record: every source with realistic overlap,
+from `merge_corpus`, or the sample directory alone), `build` (knead's build
+as `knead reindex` runs it, merge included), `crawling` (sample site in a
+child process, the knead crawl and the bare Scrapy spider, each in its own
+process), `bare_spider`, `queries` (the fixed mixed query set, whole country
+and `--near`), `cli` (`knead search` as a process, every kind), `importing`
+(`knead import nppes` of a full-width bulk file), `fts5` (the first SQLite
+FTS5 reference, kept as history), `sqlite_strong` (the strong SQLite
+reference: issue 17), `report` (rows, targets, growth, Markdown), `profiles`
+(cProfile of a missed target), and the merge benchmark (`merge_bench`,
+`merge_corpus`, `merge_quality`, `merge_report`: issue 15).
 """
