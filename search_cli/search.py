@@ -44,8 +44,8 @@ def run_search(data_dir: DataDir, request):
     text search is explained on stderr. Shared by `knead search` and `knead export`."""
     from index.search.engine import UnknownFilterValue
     from index.search.engine import search as index_search
-    from index.search.generations import IndexDamaged, IndexMissing, IndexOutdated
     from index.search.query import QueryError
+    from index.search.served import IndexDamaged, IndexMissing, IndexOutdated
 
     try:
         result = index_search(data_dir.index_root, request)

@@ -47,9 +47,9 @@ from index.model import vocabulary
 from index.search import open_hours, suggest
 from index.search.document import norm_city, norm_credential, norm_language, norm_source
 from index.search.facets import facet_counts
-from index.search.generations import Generation, open_generation
 from index.search.query import QueryError, clean_query, parse_query, required_words
 from index.search.request import SORTS, SearchRequest, SearchResult
+from index.search.served import Generation, open_generation
 from index.search.whoosh_private import evaluate
 
 # Relevance with --near ranks these bands (miles) first, relevance within

@@ -22,14 +22,17 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from index.model.hours import DAY_MINUTES, DAYS, parse_hours
-
+DAY_MINUTES = 24 * 60
 WEEK_MINUTES = 7 * DAY_MINUTES
 ANY = "any"
 
 
 def week_spans(hours: str | None) -> list[tuple[int, int]]:
     """Canonical hours -> sorted, merged [start, end) spans in minutes of the week."""
+    # Here, not at the top: only the build parses hours, and the parser with its
+    # readers of wild forms is ~10 ms of every `knead search`'s imports.
+    from index.model.hours import parse_hours
+
     parsed = parse_hours(hours) if hours else None
     if parsed is None:
         return []
@@ -52,10 +55,13 @@ def week_spans(hours: str | None) -> list[tuple[int, int]]:
 
 
 def hour_term(day: int, hour: int, part: bool = False) -> str:
-    return f"{DAYS[day].lower()}{hour:02d}{'~' if part else ''}"
+    return f"{day_term(day)}{hour:02d}{'~' if part else ''}"
 
 
 def day_term(day: int) -> str:
+    # The canonical day names; imported here for the reason week_spans gives.
+    from index.model.hours import DAYS
+
     return DAYS[day].lower()
 
 
