@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import sys
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import click
 
 from index.records.datadir import DataDir
-from search_cli import crawl_areas, crawl_redis, crawl_roster, crawl_sites, wrapped
-from search_cli.options import StateType
+from search_cli import crawl_options, crawl_redis, crawl_roster, crawl_sites, wrapped
 
 SAMPLE_SIZE = 1200
 
@@ -48,39 +45,18 @@ class SourceName(click.ParamType):
         raise click.BadParameter(f"Unknown source {value!r}{hint}", ctx=ctx, param_hint="'SOURCE'")
 
 
-class HttpUrl(click.ParamType):
-    """An absolute http(s) URL; anything else (file:, ftp:, a bare host) is a usage error."""
-
-    name = "URL"
-
-    def convert(self, value, param, ctx):
-        parts = urlsplit(str(value).strip())
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-            self.fail(f"{value!r} is not an http(s) URL (for example https://directory.example/find-massage-therapist/)", param, ctx)
-        return parts.geturl()
-
-
 @click.command()
 @click.argument("source", required=False, type=SourceName())
-@click.option("--start-url", "start_urls", multiple=True, type=HttpUrl(), help="A results page (or the JSON API) to start from; repeat for several.")
-@click.option("--sitemap", "sitemaps", multiple=True, type=HttpUrl(), help="sites: a sitemap (or sitemap index) to crawl the pages of; repeat for several.")
-@click.option("--from-listings", is_flag=True, help="sites: crawl the website of every listing already in the store.")
-@click.option("--state", "states", multiple=True, type=StateType(), help="nppes: a state to crawl the NPI registry for; repeat for several.")
-@click.option("--zip", "zips", multiple=True, type=crawl_areas.ZipType(), help="nppes: a ZIP code to crawl; repeat for several.")
-@click.option("--city", "cities", multiple=True, type=crawl_areas.CityType(), help='nppes: a city to crawl, "NAME, ST"; repeat for several.')
-@click.option("--api-url", type=HttpUrl(), default=None, help="nppes: the registry API's address (default: the public NPI registry).")
-@click.option("--board", type=crawl_roster.BoardType(), default=None, help="roster: the state board whose licence roster to crawl.")
-@click.option("--url", "roster_url", type=HttpUrl(), default=None, help="roster: the portal's base URL (default: the board's own portal).")
-@click.option("--file", "roster_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None, help="roster: read the board's bulk CSV export instead of its portal.")
+@crawl_options.source_options
 @click.option("--delay", type=click.FloatRange(min=0), default=None, help="Seconds between requests to a domain (default 1, AutoThrottle on; 0 for the sample directory).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=None, help="Requests in flight per domain (default 1; 8 for the sample directory).")
 @click.option("--max-items", type=click.IntRange(min=1), default=None, help="Stop after this many listings (a partial crawl: nothing is marked stale).")
 @click.option("--resume", is_flag=True, help="Continue the last interrupted crawl of this source: profiles it already has are not fetched again.")
-@click.option("--accept-drop", is_flag=True, help="Publish even if the crawl found under 80% of the listings of the last published one.")
-@click.option("--stale-days", type=click.FloatRange(min=0), default=90, show_default=True, help="Drop listings that complete crawls have not found for this many days.")
+@crawl_options.accept_drop_option
+@crawl_options.stale_days_option
 @click.option("--sample-size", type=click.IntRange(min=10), default=SAMPLE_SIZE, show_default=True, help="Therapists in the bundled sample directory; the registry sample holds most of them (no SOURCE).")
 @click.option("--no-http-cache", is_flag=True, help="Download every page again instead of revalidating cached ones (304).")
-@click.option("--no-index", is_flag=True, help="Publish to the store of record only; do not rebuild the index.")
+@crawl_options.no_index_option
 @click.option("--redis", "redis_url", type=crawl_redis.RedisUrl(), default=None, help="Run as one worker of the crawl `knead enqueue` seeded in this Redis (redis://HOST:PORT/DB).")
 @click.option("--job", type=crawl_redis.JobName(), default=None, help="With --redis: the crawl's name in Redis (default: the source's).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
@@ -102,17 +78,9 @@ def crawl(data_dir: DataDir, source, start_urls, sitemaps, from_listings, states
     """
     if redis_url is not None or job is not None:
         return crawl_redis.run_worker(data_dir, source, redis_url, job, verbose)
-    area_urls = crawl_areas.start_urls(source, states, zips, cities, api_url, start_urls)
-    if area_urls:
-        start_urls = tuple(area_urls)
-    site_urls = crawl_sites.start_urls(source, start_urls, sitemaps, from_listings, data_dir)
-    start_urls = tuple(site_urls) if site_urls else start_urls
-    roster_urls, roster_settings = crawl_roster.start_urls(source, board, roster_url, roster_file, start_urls)
-    start_urls = tuple(roster_urls) if roster_urls else start_urls
-    if source is None and start_urls:
-        raise click.UsageError("--start-url needs a SOURCE, e.g. `knead crawl amta --start-url URL`.")
-    if source is not None and not start_urls:
-        raise click.UsageError(f"`knead crawl {source}` needs at least one --start-url.")
+    start_urls, roster_settings = crawl_options.start_urls(
+        source, data_dir, start_urls=start_urls, sitemaps=sitemaps, from_listings=from_listings, states=states,
+        zips=zips, cities=cities, api_url=api_url, board=board, roster_url=roster_url, roster_file=roster_file)
 
     from index.records.lock import CrawlLock, CrawlRunning
     from spiders.run import run_crawl  # Scrapy loads here, not at start-up

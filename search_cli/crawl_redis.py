@@ -1,13 +1,14 @@
 """One crawl spread over workers through Redis: `knead enqueue SOURCE --redis URL` and
 `knead crawl SOURCE --redis URL` (a worker); `knead publish --redis URL` publishes (publish_redis).
 
-    knead enqueue amta --redis redis://queue.lan:6379/0 --start-url URL --delay 1 --concurrency 2
-    knead crawl amta --redis redis://queue.lan:6379/0      # on each of several machines
+    knead enqueue nppes --redis redis://queue.lan:6379/0 --state CT --state MA --delay 1 --concurrency 2
+    knead crawl nppes --redis redis://queue.lan:6379/0     # on each of several machines
     knead publish --redis redis://queue.lan:6379/0         # once, anywhere
 
-What every worker must agree on (start URLs, per-host delay and
-concurrency, lease) is given once, to `knead enqueue`; a worker takes it from
-Redis. Scrapy and the Redis client load only when one of these runs.
+What every worker must agree on (what to crawl, per-host delay and
+concurrency, lease) is given once, to `knead enqueue`, with `knead crawl`'s
+own options for what to crawl (search_cli.crawl_options); a worker takes it
+from Redis. Scrapy and the Redis client load only when one of these runs.
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ import click
 from click.core import ParameterSource
 
 from index.records.datadir import DataDir
-from search_cli import wrapped
+from search_cli import crawl_options, crawl_roster, wrapped
 
 # `knead crawl` options that have no meaning for a worker, and what to do instead.
 _NOT_FOR_WORKERS = {
-    "start_urls": "the start URLs are given once, to `knead enqueue`",
+    **{name: "what to crawl is given once, to `knead enqueue`" for name in crawl_options.SOURCE_PARAMS},
     "delay": "the per-host delay is set once for every worker, by `knead enqueue --delay`",
     "concurrency": "the per-host concurrency is set once for every worker, by `knead enqueue --concurrency`",
     "max_items": "a worker cannot stop the shared crawl",
     "resume": "a worker always resumes the crawl in Redis",
     "accept_drop": "workers publish nothing: `knead publish --redis URL --accept-drop`",
-    "no_index": "workers publish nothing: `knead publish --redis URL`",
+    "stale_days": "workers publish nothing: `knead publish --redis URL --stale-days DAYS`",
+    "no_index": "workers publish nothing: `knead publish --redis URL --no-index`",
 }
 
 
@@ -76,10 +78,10 @@ def run_worker(data_dir: DataDir, source: str | None, url: str | None, job: str 
         raise click.UsageError("--job names a crawl in Redis: add --redis URL.")
     if source is None:
         raise click.UsageError("--redis needs a SOURCE: `knead crawl amta --redis URL`.")
-    for name, why in _NOT_FOR_WORKERS.items():
-        if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
-            option = "--" + name.replace("_", "-").replace("start-urls", "start-url")
-            raise click.UsageError(f"{option} does not go with --redis: {why}.")
+    for param in ctx.command.params:
+        why = _NOT_FOR_WORKERS.get(param.name)
+        if why and ctx.get_parameter_source(param.name) == ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"{param.opts[0]} does not go with --redis: {why}.")
     from spiders.redis.connection import shown
     from spiders.redis.keys import JobKeys
 
@@ -97,7 +99,7 @@ def run_worker(data_dir: DataDir, source: str | None, url: str | None, job: str 
         raise click.ClickException(f"Redis at {shown(url)} did not answer ({exc}).") from None
     if not meta:
         raise click.ClickException(f"No crawl {job!r} in Redis at {shown(url)}: seed it first with "
-                                   f"`knead enqueue {source} --redis URL --start-url URL`.")
+                                   f"`knead enqueue {source} --redis URL` and what to crawl, as for `knead crawl {source}`.")
     if meta.get("source") != source:
         raise click.ClickException(f"Crawl {job!r} in Redis is a crawl of {meta.get('source')!r}, not {source!r}: "
                                    f"`knead crawl {meta.get('source')} --redis URL --job {job}`.")
@@ -113,6 +115,7 @@ def run_worker(data_dir: DataDir, source: str | None, url: str | None, job: str 
                        log_level="INFO" if verbose else "ERROR", http_cache=False,
                        extra=worker_settings(url, job, worker, meta))
     wrapped.echo(worker_summary(report, job, worker))
+    crawl_roster.check_report(report)  # a roster column renamed: this worker stops, nothing is published
     failure = report.stats.get("knead/redis_failure")
     if failure:
         raise click.ClickException(failure)
@@ -142,37 +145,38 @@ def worker_summary(report, job: str, worker: str) -> list[str]:
 @click.argument("source", type=click.STRING)
 @click.option("--redis", "url", type=RedisUrl(), required=True, help="The Redis server the workers share, redis://HOST:PORT/DB.")
 @click.option("--job", type=JobName(), default=None, help="The crawl's name in Redis (default: the source's); another name runs another crawl beside it.")
-@click.option("--start-url", "start_urls", multiple=True, required=True, metavar="URL", help="A results page (or the JSON API) to start from; repeat for several.")
+@crawl_options.source_options
 @click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Seconds between requests to one host, for all workers together.")
 @click.option("--concurrency", type=click.IntRange(min=1, max=64), default=1, show_default=True, help="Requests in flight to one host, for all workers together.")
 @click.option("--lease", type=click.FloatRange(min=1), default=30.0, show_default=True, help="Seconds after which the requests of a worker that stopped answering go back to the queue.")
 @click.option("--replace", is_flag=True, help="Delete what Redis holds of this crawl first (a finished crawl started again).")
-def enqueue(source, url, job, start_urls, delay, concurrency, lease, replace):
+@click.pass_obj
+def enqueue(data_dir: DataDir, source, url, job, delay, concurrency, lease, replace, roster_file, **where):
     """Seed a crawl that workers on any number of machines share through Redis.
 
     \b
-    knead enqueue amta --redis redis://HOST:6379/0 --start-url URL
-    knead crawl amta --redis redis://HOST:6379/0    # each worker, anywhere
+    knead enqueue nppes --redis redis://HOST:6379/0 --state CT --state MA
+    knead crawl nppes --redis redis://HOST:6379/0   # each worker, anywhere
     knead publish --redis redis://HOST:6379/0       # stores and indexes what they found
 
+    Any source can be spread over workers; what to crawl is said as to
+    `knead crawl SOURCE` (--start-url, --state, --board, --sitemap, ...).
     The start requests are queued once; the per-host delay and concurrency
     hold for all workers together.
     """
-    from search_cli.crawl import HttpUrl, SourceName
+    from search_cli.crawl import SourceName
 
     source = SourceName().convert(source, None, click.get_current_context())
-    from spiders.redis.enqueue import DISTRIBUTABLE, EnqueueRefused, seed
-
-    if source not in DISTRIBUTABLE:
-        raise click.UsageError(f"`{source}` cannot be spread over workers yet (its requests carry Python objects); "
-                               f"sources that can: {', '.join(DISTRIBUTABLE)}.")
-    urls = [HttpUrl().convert(u, None, click.get_current_context()) for u in start_urls]
-    from index.records.store import crawl_scope
+    if roster_file is not None:
+        raise click.UsageError("--file is a file on this machine, which workers elsewhere cannot read: crawl it in "
+                               f"one process, `knead crawl roster --board BOARD --file {roster_file}`.")
+    urls, _settings = crawl_options.start_urls(source, data_dir, roster_file=None, command="enqueue", **where)
     from spiders.redis.connection import RedisUnavailable, shown
+    from spiders.redis.enqueue import EnqueueRefused, seed
 
     job = job or source
     try:
-        seeded = seed(url, job, source, urls, scope=crawl_scope(source, urls), replace=replace,
+        seeded = seed(url, job, source, urls, replace=replace,
                       settings={"delay": delay, "concurrency": concurrency, "lease": lease})
     except (RedisUnavailable, EnqueueRefused) as exc:
         raise click.ClickException(str(exc)) from None

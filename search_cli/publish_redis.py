@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 import click
 
 from index.records.datadir import DataDir
-from search_cli import wrapped
+from search_cli import crawl_options, wrapped
 from search_cli.crawl_redis import JobName, RedisUrl
 
 BATCH = 500  # stream entries staged and committed per acknowledgement
@@ -45,12 +45,14 @@ def shown_url(url: str) -> str:
               help="The Redis the workers share, redis://[:PASSWORD@]HOST:PORT/DB.")
 @click.option("--job", type=JobName(), default=None,
               help="The crawl to publish, as `knead enqueue --job` named it (default: the only crawl in Redis).")
-@click.option("--accept-drop", is_flag=True,
-              help="Publish even if the crawl found under 80% of the listings of the last published one.")
+@crawl_options.accept_drop_option
+@crawl_options.stale_days_option
+@crawl_options.no_index_option
 @click.option("--follow", is_flag=True,
               help="Keep consuming as the workers crawl, and publish when the crawl finishes.")
 @click.pass_obj
-def publish(data_dir: DataDir, redis_url: str, job: str | None, accept_drop: bool, follow: bool) -> None:
+def publish(data_dir: DataDir, redis_url: str, job: str | None, accept_drop: bool, stale_days: float, no_index: bool,
+            follow: bool) -> None:
     """Stage the listings the workers of a Redis crawl found, and publish the crawl once it is finished.
 
     \b
@@ -73,7 +75,8 @@ def publish(data_dir: DataDir, redis_url: str, job: str | None, accept_drop: boo
     try:
         with CrawlLock(data_dir.ensure().root / "crawl.lock"):
             job = _job(client, job, redis_url)
-            _publish_job(client, data_dir, job, redis_url, accept_drop=accept_drop, follow=follow)
+            _publish_job(client, data_dir, job, redis_url, accept_drop=accept_drop, stale_days=stale_days,
+                         rebuild=not no_index, follow=follow)
     except CrawlRunning as exc:
         raise click.ClickException(f"{exc} Wait for it to finish, or stop it first.") from None
     except LeaseHeld as exc:
@@ -150,7 +153,8 @@ class Tally:
     not_listings: int = 0  # entries without a readable listing: acknowledged, counted, never staged
 
 
-def _publish_job(client, data_dir: DataDir, job: str, url: str, *, accept_drop: bool, follow: bool) -> None:
+def _publish_job(client, data_dir: DataDir, job: str, url: str, *, accept_drop: bool, stale_days: float,
+                 rebuild: bool, follow: bool) -> None:
     from index.records.store import (
         FINISHED,
         PUBLISHED,
@@ -202,10 +206,7 @@ def _publish_job(client, data_dir: DataDir, job: str, url: str, *, accept_drop: 
         wrapped.echo(_summary(job, crawl_id, tally, total, report, ended))
         from search_cli.crawl import publish as publish_crawl
 
-        publish_crawl(data_dir, report, accept_drop=accept_drop, stale_days=STALE_DAYS, rebuild=True)
-
-
-STALE_DAYS = 90.0  # as `knead crawl`'s default: listings complete crawls missed this long are dropped
+        publish_crawl(data_dir, report, accept_drop=accept_drop, stale_days=stale_days, rebuild=rebuild)
 
 
 @dataclass(frozen=True)
@@ -331,6 +332,8 @@ def _stats(client, keys, ended: dict, total: int) -> dict:
         "finish_reason": ended.get("reason", "finished"),
         "finish_time": ended.get("at"),
         "listings/staged": total,
+        # A worker's source saw less than there is (a roster's count): publish, but mark nothing stale.
+        **({"knead/incomplete": 1} if raw.get("incomplete") else {}),
     }
 
 

@@ -224,9 +224,17 @@ def test_worker_options_and_crawls_that_do_not_match_are_clear_errors(redis_serv
     other = knead("enqueue", "amta", "--redis", server.url, "--start-url", "http://127.0.0.1:9/b", data_dir=data_dir)
     assert other.exit_code == 1
     assert "was seeded with another start urls" in other.stderr and "--job NAME" in other.stderr
-    unsupported = knead("enqueue", "nppes", "--redis", server.url, "--start-url", "http://127.0.0.1:9/",
-                        data_dir=data_dir)
-    assert unsupported.exit_code == 2 and "`nppes` cannot be spread over workers yet" in unsupported.stderr
+    # What to crawl is checked as `knead crawl` checks it; a roster's local file cannot travel to workers.
+    no_area = knead("enqueue", "nppes", "--redis", server.url, "--start-url", "http://127.0.0.1:9/", data_dir=data_dir)
+    assert no_area.exit_code == 2 and "takes areas (--state, --zip, --city), not --start-url" in no_area.stderr
+    roster_csv = tmp_path / "roster.csv"
+    roster_csv.write_text("License Number\n")
+    local = knead("enqueue", "roster", "--redis", server.url, "--board", "tx", "--file", str(roster_csv), data_dir=data_dir)
+    assert local.exit_code == 2
+    assert "--file is a file on this machine, which workers elsewhere cannot read: crawl it in one process" in local.stderr
+    on_worker = knead("crawl", "nppes", "--redis", server.url, "--state", "CT", data_dir=data_dir)
+    assert on_worker.exit_code == 2
+    assert "--state does not go with --redis: what to crawl is given once, to `knead enqueue`" in on_worker.stderr
     client = redis.Redis(port=server.port, decode_responses=True)
     settings = json.loads(client.hget("knead:amta:meta", "settings"))
     assert settings == {"delay": 1.0, "concurrency": 1, "lease": 30.0}  # what every worker will apply

@@ -114,13 +114,19 @@ class SitesSpider(DirectorySpider):
             if site.start_pages:
                 yield self.probe(site, f"{site.root}/robots.txt", self.parse_robots)
 
+    def site_of(self, root: str) -> Site:
+        """The site a request names by its root: requests carry plain data (a crawl spread over workers
+        sends them through Redis), and every worker builds the same sites from the same start URLs."""
+        return self.sites.setdefault(root, Site(root))
+
     def probe(self, site: Site, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
         """A request whose 'not found' answer sends discovery on, and is no failure."""
         return scrapy.Request(url, callback=callback, errback=self.probe_failed,
-                              cb_kwargs={"site": site, **kwargs},
+                              cb_kwargs={"root": site.root, **kwargs},
                               meta={"knead_probe": True, "handle_httpstatus_list": _PROBE_MISSES})
 
-    def parse_robots(self, response: Response, site: Site) -> Iterator[scrapy.Request]:
+    def parse_robots(self, response: Response, root: str) -> Iterator[scrapy.Request]:
+        site = self.site_of(root)
         found = robots_sitemaps(response.body, response.url) if response.status == 200 else []
         mine = [u for u in found if self.on_site(u, site.root)]
         if mine:
@@ -130,7 +136,8 @@ class SitesSpider(DirectorySpider):
         else:
             yield self.probe(site, site.root + WELL_KNOWN[0], self.parse_well_known, tried=0)
 
-    def parse_well_known(self, response: Response, site: Site, tried: int) -> Iterator[scrapy.Request]:
+    def parse_well_known(self, response: Response, root: str, tried: int) -> Iterator[scrapy.Request]:
+        site = self.site_of(root)
         entries = self.read_sitemap(response) if response.status == 200 else None
         if entries is not None:
             self.count("sites/sitemaps_found")
@@ -146,7 +153,7 @@ class SitesSpider(DirectorySpider):
         """A probe that failed: robots.txt refused or the host unreachable ends the site (already
         counted by the middlewares); a sitemap path that failed leaves the links to follow."""
         request = failure.request
-        site: Site = request.cb_kwargs["site"]
+        site = self.site_of(request.cb_kwargs["root"])
         refused = failure.check(IgnoreRequest) and not failure.check(HttpError)
         if refused or request.url.endswith("/robots.txt"):
             return
@@ -156,8 +163,8 @@ class SitesSpider(DirectorySpider):
     # -- sitemaps --------------------------------------------------------------------
 
     def sitemap_request(self, url: str, level: int, site: Site | None = None) -> scrapy.Request:
-        site = site or self.sites.setdefault(root_of(url), Site(root_of(url)))
-        return scrapy.Request(url, callback=self.parse_sitemap, cb_kwargs={"site": site, "level": level})
+        root = site.root if site else self.site_of(root_of(url)).root
+        return scrapy.Request(url, callback=self.parse_sitemap, cb_kwargs={"root": root, "level": level})
 
     def read_sitemap(self, response: Response):
         """The response's sitemap entries, or None (counted as malformed when it claims to be one)."""
@@ -171,11 +178,12 @@ class SitesSpider(DirectorySpider):
             self.count("pages/sitemap")
         return entries
 
-    def parse_sitemap(self, response: Response, site: Site, level: int) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response, root: str, level: int) -> Iterator[scrapy.Request]:
+        site = self.site_of(root)
         entries = self.read_sitemap(response)
         if entries is None:
             if isinstance(response, HtmlResponse):  # a start URL that is a page after all
-                yield from self.parse_page(response, site=site, depth=0, follow=True)
+                yield from self.parse_page(response, root=root, depth=0, follow=True)
             else:
                 self.malformed(response, "sitemap: neither a urlset nor a sitemap index")
             return
@@ -200,9 +208,10 @@ class SitesSpider(DirectorySpider):
             yield self.page_request(url, site, depth=0, follow=follow)
 
     def page_request(self, url: str, site: Site, depth: int, follow: bool) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_page, cb_kwargs={"site": site, "depth": depth, "follow": follow})
+        return scrapy.Request(url, callback=self.parse_page, cb_kwargs={"root": site.root, "depth": depth, "follow": follow})
 
-    def parse_page(self, response: Response, site: Site, depth: int, follow: bool) -> Iterator[Any]:
+    def parse_page(self, response: Response, root: str, depth: int, follow: bool) -> Iterator[Any]:
+        site = self.site_of(root)
         if not isinstance(response, HtmlResponse):
             entries = self.read_sitemap(response) if depth == 0 else None
             if entries is not None:  # a start URL that is a sitemap after all

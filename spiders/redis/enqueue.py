@@ -6,12 +6,14 @@ every other request (spiders.redis.serializer) and queued through the same
 atomic seen-and-queue step as the workers' (a second `knead enqueue` of the
 same crawl queues nothing twice). The meta records what every worker must
 agree on: the source, the start URLs (the host allow-list is built from
-them), the crawl's scope, when it was created, and the crawl-wide settings
-(per-host delay and concurrency, lease).
+them), the crawl's scope (the spider's start URLs, as the store pipeline
+scopes a crawl in one process: stale marking covers what was crawled), when
+it was created, and the crawl-wide settings (per-host delay and
+concurrency, lease).
 
-Only sources whose requests are plain data can be spread over workers
-(`DISTRIBUTABLE`): the others carry Python objects in their callbacks'
-arguments.
+Every source can be spread over workers: their requests carry plain data
+(a registry query, a roster's reading state, a site's root), which the
+serializer refuses to send otherwise.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ from spiders.redis import serializer
 from spiders.redis.connection import check_server, connect
 from spiders.redis.keys import JobKeys
 from spiders.redis.scripts import Scripts
-
-DISTRIBUTABLE = ("amta",)
 
 
 class EnqueueRefused(RuntimeError):
@@ -50,12 +50,18 @@ async def _collect(start: Any) -> list[Any]:
 
 
 def start_requests(source: str, start_urls: Sequence[str]) -> tuple[Any, list[Any]]:
-    """The spider (for callback names) and the requests its `start()` yields."""
+    """The spider (for callback names) and the requests its `start()` yields.
+
+    The spider is made through a crawler that never runs, so that it has the
+    project's settings a `start()` may read, as in a worker."""
+    from scrapy.crawler import Crawler
     from scrapy.spiderloader import get_spider_loader
 
     from spiders.run import project_settings
 
-    spider = get_spider_loader(project_settings()).load(source)(start_urls=list(start_urls))
+    settings = project_settings()
+    spidercls = get_spider_loader(settings).load(source)
+    spider = spidercls.from_crawler(Crawler(spidercls, settings), start_urls=list(start_urls))
     return spider, asyncio.run(_collect(spider.start()))
 
 
@@ -79,7 +85,14 @@ def clear_job(client: Any, keys: JobKeys) -> int:
 
 
 def seed(url: str, job: str, source: str, start_urls: Sequence[str], *, settings: dict[str, Any],
-         scope: str, replace: bool = False) -> Seeded:
+         replace: bool = False) -> Seeded:
+    """Queue the start requests of `source` from `start_urls` once, and describe the crawl in the meta.
+
+    ValueError: a start URL the spider refuses (before anything is written)."""
+    from index.records.store import crawl_scope
+
+    spider, requests = start_requests(source, start_urls)
+    scope = crawl_scope(source, list(spider.start_urls))
     client = connect(url)
     check_server(client, url)
     keys = JobKeys(job)
@@ -101,7 +114,6 @@ def seed(url: str, job: str, source: str, start_urls: Sequence[str], *, settings
         if meta and meta.get(name) != wanted[name]:
             raise EnqueueRefused(f"Crawl {job!r} in Redis was seeded with another {name.replace('_', ' ')} "
                                  f"({meta.get(name)}); give this one another --job NAME, or --replace to start over.")
-    spider, requests = start_requests(source, start_urls)
     scripts, dupefilter = Scripts(client), RFPDupeFilter(client, key=keys.seen)
     queued = 0
     for request in requests:

@@ -13,7 +13,9 @@ The worker's pages fetched and URLs failed are added to `knead:<job>:stats`
 (HINCRBY `pages`, `failed`; `worker:<id>` its own counts as JSON) about
 once a second and when the spider closes, so the publish gate sees the
 error rate of the whole crawl; a worker killed with -9 leaves at most its
-last second uncounted.
+last second uncounted. A worker whose source said it saw less than there is
+(`knead/incomplete`: a roster's count above the rows read) sets `incomplete`,
+so the published crawl marks nothing stale, as in one process.
 
 An XADD that still fails after the client's retries (Redis gone for longer
 than a restart) raises `ListingNotSent`: Scrapy counts it as an item error
@@ -106,6 +108,8 @@ class RedisStreamPipeline(StatsPipeline):
                 if value > self._flushed[name]:
                     pipe.hincrby(self.keys.stats, name, value - self._flushed[name])
             pipe.hset(self.keys.stats, f"worker:{self.worker}", json.dumps(mine, sort_keys=True))
+            if self.stats.get_value("knead/incomplete"):
+                pipe.hset(self.keys.stats, "incomplete", 1)
             pipe.execute()
         self._flushed = counts
         self._last_flush = time.monotonic()

@@ -55,6 +55,15 @@ class Query:
     zips: set[str] = field(default_factory=set)  # 5-digit ZIPs of its records
     cities: set[str] = field(default_factory=set)  # cities of its records, as the registry writes them
 
+    def data(self) -> dict[str, Any]:
+        """The query as its requests carry it: plain data, so a crawl spread over workers can send it
+        through Redis (spiders.redis.serializer)."""
+        return {"area": self.area, "zips": sorted(self.zips), "cities": sorted(self.cities)}
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Query:
+        return cls(dict(data["area"]), set(data.get("zips") or ()), set(data.get("cities") or ()))
+
 
 def _split_list(value: Any, separators: str) -> list[str]:
     if value is None:
@@ -94,12 +103,13 @@ class NppesSpider(DirectorySpider):
                   **query.area, "limit": PAGE_SIZE, "skip": skip}
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params, safe="*"), ""))
         return scrapy.Request(url, callback=self.parse_page,
-                              cb_kwargs={"start_url": start_url, "query": query, "skip": skip, "follow": follow})
+                              cb_kwargs={"start_url": start_url, "query": query.data(), "skip": skip, "follow": follow})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         return iter(())
 
-    def parse_page(self, response: Response, start_url: str, query: Query, skip: int, follow: bool = False) -> Iterator[Any]:
+    def parse_page(self, response: Response, start_url: str, query: dict[str, Any], skip: int,
+                   follow: bool = False) -> Iterator[Any]:
         """Listings of one page, then what to ask next.
 
         A full first page may hide a capped query: the last page the API
@@ -108,6 +118,9 @@ class NppesSpider(DirectorySpider):
         pages between are asked, all at once when the last one held records,
         else one after another until one is not full.
         """
+        return self._page(response, start_url, Query.of(query), skip, follow)
+
+    def _page(self, response: Response, start_url: str, query: Query, skip: int, follow: bool) -> Iterator[Any]:
         answer = self.parsed(response, "api", lambda r: parse.api_answer(json.loads(r.text)))
         if answer is None:
             return

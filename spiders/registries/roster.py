@@ -78,6 +78,19 @@ class Dataset:
     def base(self) -> str:
         return self.url.rsplit("/resource/", 1)[0]
 
+    def data(self) -> dict[str, Any]:
+        """The reading's state as its next request carries it (pages are read one after another): plain
+        data, so a crawl spread over workers can send it through Redis (spiders.redis.serializer)."""
+        return {"url": self.url, "expected": self.expected, "rows_read": self.rows_read, "pending": self.pending}
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Dataset:
+        """Back from `data()`: the board from knead's own table, by the dataset id in the URL."""
+        board = board_of(data["url"])
+        if board is None:
+            raise ValueError(f"{data['url']!r} is no known board's dataset")
+        return cls(board, data["url"], data.get("expected"), int(data.get("rows_read") or 0), data.get("pending"))
+
 
 class RosterSpider(DirectorySpider):
     name = "roster"
@@ -109,7 +122,7 @@ class RosterSpider(DirectorySpider):
         if token:
             headers["X-App-Token"] = token
         return scrapy.Request(soql.url(dataset.url, params), callback=callback, headers=headers,
-                              cb_kwargs={"dataset": dataset, **cb_kwargs},
+                              cb_kwargs={"dataset": dataset.data(), **cb_kwargs},
                               meta={"handle_httpstatus_list": _ERROR_CODES})
 
     def page_size(self, dataset: Dataset) -> int:
@@ -128,7 +141,8 @@ class RosterSpider(DirectorySpider):
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         return iter(())
 
-    def parse_count(self, response: Response, dataset: Dataset) -> Iterator[Any]:
+    def parse_count(self, response: Response, dataset: dict[str, Any]) -> Iterator[Any]:
+        dataset = Dataset.of(dataset)
         answer = self.answer(response, dataset)
         if answer is None:
             return
@@ -139,7 +153,8 @@ class RosterSpider(DirectorySpider):
         size = self.page_size(dataset)
         yield self.request(dataset, soql.page_params(dataset.board, 0, size), self.parse_page, offset=0)
 
-    def parse_page(self, response: Response, dataset: Dataset, offset: int) -> Iterator[Any]:
+    def parse_page(self, response: Response, dataset: dict[str, Any], offset: int) -> Iterator[Any]:
+        dataset = Dataset.of(dataset)
         if offset == 0:
             self.check_fields(response, dataset)
         answer = self.answer(response, dataset)
