@@ -46,7 +46,7 @@ from index.geo.cells import covering_cells
 from index.model import vocabulary
 from index.search import open_hours, suggest
 from index.search.document import norm_city, norm_credential, norm_language, norm_source
-from index.search.facets import facet_counts
+from index.search.facets import facet_counts, facet_counts_all_but
 from index.search.query import QueryError, clean_query, parse_query, required_words
 from index.search.request import SORTS, SearchRequest, SearchResult
 from index.search.served import Generation, open_generation
@@ -182,35 +182,43 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
         if q is not None:
             # A document frequency per word: no posting list is read.
             unmatched = [w for w in required_words(text) if not suggest.matches_anything(searcher, w)]
-        if q is None:
-            docs = list(_filtered(searcher, gen, fq)) if fq is not None else list(range(searcher.doc_count_all()))
-            docs = [d for d in docs if d not in stale] if stale else docs
-        elif unmatched:
-            docs = []
-        else:
-            scores = _scored(searcher, gen, q, fq, stale)
-            if not scores and isinstance(q, wq.And):
-                q_or = parse_query(text, "or")
-                if q_or is not None:
-                    scores = _scored(searcher, gen, q_or, fq, stale)
-                    relaxed = bool(scores)
-            docs = list(scores)
         distance_terms: dict[int, float] = {}
-        if request.near is not None:
-            docs, distance_terms = _within(gen, docs, request.near, request.radius_miles)
         without_hours = None
-        if request.open_at is not None:
-            docs, without_hours = _open_at(searcher, gen, docs, *request.open_at)
-        facets = facet_counts(gen, docs)
-        if sort == "relevance" and q is not None and request.near is not None:
-            band = _band_of(distance_terms)
-            page = _first(request.limit, docs, lambda d: (band(d), -scores[d]))
-        elif sort == "relevance" and q is not None:
-            page = _first(request.limit, docs, scores.__getitem__, reverse=True)
-        elif sort == "distance":
-            page = _first(request.limit, docs, distance_terms.__getitem__)
-        else:  # name: documents were added in name order
-            page = _first(request.limit, docs)
+        if q is None and fq is None and request.open_at is None:
+            # Every document but the stale ones: counted and paged without listing
+            # them all (a list of 100,000 document numbers alone costs milliseconds).
+            n = searcher.doc_count_all()
+            total, facets = n - len(stale), facet_counts_all_but(gen, stale)
+            shown = n if request.limit is None else min(n, request.limit + len(stale))
+            page = _all_but(shown, stale)[:request.limit]  # documents were added in name order
+        else:
+            if q is None:
+                matched = _filtered(searcher, gen, fq) if fq is not None else set(range(searcher.doc_count_all()))
+                docs = list(matched - stale if stale else matched)
+            elif unmatched:
+                docs = []
+            else:
+                scores = _scored(searcher, gen, q, fq, stale)
+                if not scores and isinstance(q, wq.And):
+                    q_or = parse_query(text, "or")
+                    if q_or is not None:
+                        scores = _scored(searcher, gen, q_or, fq, stale)
+                        relaxed = bool(scores)
+                docs = list(scores)
+            if request.near is not None:
+                docs, distance_terms = _within(gen, docs, request.near, request.radius_miles)
+            if request.open_at is not None:
+                docs, without_hours = _open_at(searcher, gen, docs, *request.open_at)
+            total, facets = len(docs), facet_counts(gen, docs)
+            if sort == "relevance" and q is not None and request.near is not None:
+                band = _band_of(distance_terms)
+                page = _first(request.limit, docs, lambda d: (band(d), -scores[d]))
+            elif sort == "relevance" and q is not None:
+                page = _first(request.limit, docs, scores.__getitem__, reverse=True)
+            elif sort == "distance":
+                page = _first(request.limit, docs, distance_terms.__getitem__)
+            else:  # name: documents were added in name order
+                page = _first(request.limit, docs)
         results = []
         for docnum, listing in zip(page, gen.listings(page)):
             listing["score"] = round(scores[docnum], 4) if docnum in scores else None
@@ -218,7 +226,7 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
                 listing["distance_miles"] = round(distance.miles_from_term(distance_terms[docnum]), 2)
             results.append(listing)
         suggestions = suggest.suggestions(searcher, gen, text, unmatched) if unmatched else []
-    return SearchResult(len(docs), results, facets, suggestions, sort, relaxed, gen.number, unmatched, without_hours)
+    return SearchResult(total, results, facets, suggestions, sort, relaxed, gen.number, unmatched, without_hours)
 
 
 def _open_at(searcher, gen: Generation, docs: list[int], day: int, minute: int | None) -> tuple[list[int], int]:
@@ -254,6 +262,17 @@ def _band_of(distance_terms: dict[int, float]):
 
     bounds = [distance.term_bound(miles) for miles in DISTANCE_BANDS]
     return lambda docnum: bisect_left(bounds, distance_terms[docnum])
+
+
+def _all_but(n: int, left_out: set[int]) -> list[int]:
+    """Documents 0 to n - 1 but `left_out`, in order (a few `range`s, extended in C)."""
+    docs: list[int] = []
+    start = 0
+    for d in sorted(d for d in left_out if d < n):
+        docs.extend(range(start, d))
+        start = d + 1
+    docs.extend(range(start, n))
+    return docs
 
 
 def _first(limit: int | None, docs: list[int], key=None, reverse: bool = False) -> list[int]:

@@ -9,7 +9,7 @@ for each facet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from index.model import vocabulary
@@ -41,17 +41,43 @@ def mark(bitmap: bytearray, docnums: Iterable[int]) -> bytearray:
     return bitmap
 
 
-def facet_counts(gen: Generation, docs: list[int]) -> dict[str, dict[str, int]]:
+def as_bits(docnums: Iterable[int], n: int) -> int:
+    """The documents as the bits of one int (bit d: document d), `n` documents in all.
+
+    One byte per document is set in the loop (a plain store: about twice as
+    fast as `mark`'s shift-and-or), then folded into bits in C: slice
+    `flags[j::8]` holds documents 8k + j as byte k, i.e. bit 8k, which a shift
+    by j puts on bit 8k + j.
+    """
+    flags = bytearray(-(-n // 8) * 8)
+    for d in docnums:
+        flags[d] = 1
+    bits = 0
+    for j in range(8):
+        bits |= int.from_bytes(flags[j::8], "little") << j
+    return bits
+
+
+def facet_counts(gen: Generation, docs: Collection[int]) -> dict[str, dict[str, int]]:
     """How many of `docs` offer each technique and take each insurance, most first."""
-    bitmaps, ids = gen.facet_bitmaps, gen.meta["facet_ids"]
-    n = gen.meta["doc_count"]
+    bitmaps, n = gen.facet_bitmaps, gen.meta["doc_count"]
     if len(docs) == n:
-        counts = [bitmap.bit_count() for bitmap in bitmaps]
-    else:
-        # The matches as the bits of one int, then an AND and a popcount per
-        # facet: the per-match work is one loop, not one per facet.
-        matches = int.from_bytes(mark(bytearray((n + 7) // 8), docs), "little")
-        counts = [(bitmap & matches).bit_count() for bitmap in bitmaps]
+        return _ordered(gen, [bitmap.bit_count() for bitmap in bitmaps])
+    # The matches as the bits of one int, then an AND and a popcount per
+    # facet: the per-match work is one loop, not one per facet.
+    matches = as_bits(docs, n)
+    return _ordered(gen, [(bitmap & matches).bit_count() for bitmap in bitmaps])
+
+
+def facet_counts_all_but(gen: Generation, left_out: Collection[int]) -> dict[str, dict[str, int]]:
+    """`facet_counts` of every document but `left_out` (a few: a search with no filter leaves out the stale)."""
+    bits = as_bits(left_out, gen.meta["doc_count"])
+    return _ordered(gen, [bitmap.bit_count() - (bitmap & bits).bit_count() for bitmap in gen.facet_bitmaps])
+
+
+def _ordered(gen: Generation, counts: list[int]) -> dict[str, dict[str, int]]:
+    """Per facet counts (meta's `facet_ids` order) -> {"techniques": {id: count}, "insurance": {...}}, most first."""
+    ids = gen.meta["facet_ids"]
     out: dict[str, dict[str, int]] = {"techniques": {}, "insurance": {}}
     for count, fid in sorted(((c, fid) for c, fid in zip(counts, ids) if c), key=lambda item: (-item[0], item[1])):
         out["techniques" if fid.startswith("t:") else "insurance"][fid[2:]] = count
