@@ -18,6 +18,7 @@ import time
 
 import pytest
 import redis
+from click.testing import CliRunner
 from conftest import make_listings
 from knead_proc import run_knead, start_knead
 from redis_server import redis_server_fixture  # noqa: F401 - the fixture `redis_server`
@@ -25,6 +26,7 @@ from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
 from index.records.store import RecordStore, crawl_scope
+from search_cli.main import cli
 from search_cli.stream_consumer import GROUP
 from spiders.redis.keys import JobKeys
 from spiders.redis.stream import ListingNotSent, RedisStreamPipeline
@@ -47,7 +49,7 @@ def enqueue(server, created_at: str = "2026-12-01T10:00:00+00:00", job: str = JO
 
 
 def worker_sends(server, listings: list[dict], *, worker: str = "w1", pages: int | None = None, failed: int = 0,
-                 job: str = JOB, close: bool = True) -> RedisStreamPipeline:
+                 job: str = JOB, close: bool = True, incomplete: bool = False) -> RedisStreamPipeline:
     """One worker's stream pipeline, through a real crawler's settings and stats, given `listings`."""
     crawler = get_crawler(settings_dict={"REDIS_URL": server.url, "KNEAD_REDIS_JOB": job,
                                          "KNEAD_REDIS_WORKER": worker})
@@ -56,6 +58,8 @@ def worker_sends(server, listings: list[dict], *, worker: str = "w1", pages: int
         pipe.process_item(dict(listing))
     crawler.stats.set_value("downloader/response_count", len(listings) + 3 if pages is None else pages)
     crawler.stats.set_value("knead/failed_count", failed)
+    if incomplete:  # its source saw less than there is (a roster's count above the rows read)
+        crawler.stats.set_value("knead/incomplete", 1)
     if close:
         pipe.spider_closed(Spider(name="test"), "finished")
     else:
@@ -242,6 +246,28 @@ def test_a_crawl_the_gate_holds_stays_staged_and_accept_drop_publishes_it(redis_
     assert "Published: 150 found, 0 new, 0 changed, 150 gone" in accepted.stdout
     _published, crawls = store_state(data_dir)
     assert [c["status"] for c in crawls] == ["published", "published"]
+
+
+@pytest.mark.parametrize(("incomplete", "gone"), [(True, 0), (False, 30)])
+def test_a_worker_whose_source_saw_less_than_there_is_makes_the_crawl_mark_nothing_gone(redis_server, tmp_path,
+                                                                                         incomplete, gone):
+    data_dir = tmp_path / "data"
+    listings = make_listings(150, seed=29)
+    enqueue(redis_server, created_at="2026-11-01T10:00:00+00:00")
+    worker_sends(redis_server, listings)
+    finish(redis_server)
+    first = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "publish", "--redis", redis_server.url, "--no-index"])
+    assert first.exit_code == 0, first.output
+    assert not (data_dir / "index").exists()  # --no-index: the store of record only
+
+    client_of(redis_server).delete(JobKeys(JOB).finished, JobKeys(JOB).stats)
+    enqueue(redis_server, created_at="2026-12-01T10:00:00+00:00")
+    worker_sends(redis_server, listings[:60], worker="w1")
+    worker_sends(redis_server, listings[60:120], worker="w2", incomplete=incomplete)
+    finish(redis_server)
+    second = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "publish", "--redis", redis_server.url, "--no-index"])
+    assert second.exit_code == 0, second.output
+    assert f"Published: 120 found, 0 new, 0 changed, {gone} gone" in second.stdout
 
 
 def test_follow_waits_for_the_end_and_rides_out_a_redis_restart(redis_server, tmp_path):
