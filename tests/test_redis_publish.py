@@ -4,8 +4,9 @@ Each test starts its own redis-server (tests/redis_server.py). The workers'
 side is the real stream pipeline (spiders.redis.stream) run through a
 Scrapy crawler's settings and stats; the crawl's description and end marker
 are written as `knead enqueue` and the last worker write them
-(spiders.redis.keys). The publisher is the installed `knead` in a
-subprocess, killed with SIGKILL where a test needs a crash.
+(spiders.redis.keys). The publisher runs in this process (click's runner,
+no start-up), and as the installed `knead` in a subprocess where a test kills
+it with SIGKILL, lets it wait (--follow) or reads what a shell would see.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import re
 import signal
 import time
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -72,8 +74,13 @@ def finish(server, job: str = JOB) -> None:
     client_of(server).set(JobKeys(job).finished, json.dumps({"reason": "finished", "at": "2026-12-01T10:05:00+00:00"}))
 
 
-def publish(server, data_dir, *args):
-    return run_knead("publish", "--redis", server.url, *args, data_dir=data_dir)
+def publish(server, data_dir, *args) -> SimpleNamespace:
+    """`knead publish --redis URL ARGS` in this process (click's runner: no start-up), read as a subprocess's
+    result (returncode, stdout, stderr); an exception knead did not turn into a message is raised."""
+    result = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "publish", "--redis", server.url, *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 def store_state(data_dir) -> tuple[list[str], list[dict]]:
@@ -256,8 +263,8 @@ def test_a_worker_whose_source_saw_less_than_there_is_makes_the_crawl_mark_nothi
     enqueue(redis_server, created_at="2026-11-01T10:00:00+00:00")
     worker_sends(redis_server, listings)
     finish(redis_server)
-    first = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "publish", "--redis", redis_server.url, "--no-index"])
-    assert first.exit_code == 0, first.output
+    first = publish(redis_server, data_dir, "--no-index")
+    assert first.returncode == 0, first.stderr
     assert not (data_dir / "index").exists()  # --no-index: the store of record only
 
     client_of(redis_server).delete(JobKeys(JOB).finished, JobKeys(JOB).stats)
@@ -265,8 +272,8 @@ def test_a_worker_whose_source_saw_less_than_there_is_makes_the_crawl_mark_nothi
     worker_sends(redis_server, listings[:60], worker="w1")
     worker_sends(redis_server, listings[60:120], worker="w2", incomplete=incomplete)
     finish(redis_server)
-    second = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "publish", "--redis", redis_server.url, "--no-index"])
-    assert second.exit_code == 0, second.output
+    second = publish(redis_server, data_dir, "--no-index")
+    assert second.returncode == 0, second.stderr
     assert f"Published: 120 found, 0 new, 0 changed, {gone} gone" in second.stdout
 
 
