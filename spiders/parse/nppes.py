@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from nameparser import HumanName
@@ -103,8 +104,15 @@ def organisation_name(text: Any) -> str | None:
             # nameparser drops punctuation around a word ("SPA,"): case the core, keep the rest.
             head, core, tail = re.fullmatch(r"(\W*)(.*?)('S|\W*)", word, re.IGNORECASE).groups()  # type: ignore[union-attr]
             tail = tail.lower()  # a possessive: "MCDONALD'S" -> "McDonald's"
-            words.append(head + (_capitalise(HumanName(last=core)) or core) + tail)
+            words.append(head + _cased_word(core) + tail)
     return " ".join(words)
+
+
+@lru_cache(maxsize=20_000)
+def _cased_word(core: str) -> str:
+    """One word of an organisation's name in nameparser's casing. Cached: a HumanName costs ~200 us, and
+    practices are named from a small vocabulary (MASSAGE, THERAPY, WELLNESS, SPA...) read 100,000s of times."""
+    return _capitalise(HumanName(last=core)) or core
 
 
 def zip5(raw: Any) -> str | None:
