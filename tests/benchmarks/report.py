@@ -207,6 +207,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']:.0f} GB; Python {m['python']}; "
         f"load average at start {m['loadavg']}, at the end {m.get('loadavg_end', '?')}.",
         f"Command: `{results['command']}` (started {results['started']}, finished {results.get('finished', '?')}).",
+        *([f"Sizes {', '.join(f'{int(k):,}' for k, r in results['sizes'].items() if r.get('earlier'))} from an earlier"
+           f" run: `{results['earlier']['command']}` (started {results['earlier']['started']}, load average"
+           f" {results['earlier']['loadavg']})."] if results.get("earlier") else []),
         "",
         "Medians with spreads: (min-max) over repeated runs, IQR over query samples. Ratio = knead / reference"
         " (for pages/s, results/s: reference / knead), so above 1 knead is behind,"

@@ -142,12 +142,23 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--quick", action="store_true", help="one query per kind")
     parser.add_argument("--out", type=Path, default=Path("benchmark-results"))
+    parser.add_argument("--earlier", type=Path,
+                        help="an earlier run's results.json: its sizes (not measured again) join the table and the"
+                             " growth rows, marked as that run's")
     args = parser.parse_args(argv)
     if args.crawl_sizes is None:
         args.crawl_sizes = list(args.sizes)
     args.out.mkdir(parents=True, exist_ok=True)
     results = {"command": "python -m tests.benchmarks.run " + shlex.join(argv if argv is not None else sys.argv[1:]),
                "machine": report.machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": {}, "rows": []}
+    if args.earlier:
+        earlier = json.loads(args.earlier.read_text(encoding="utf-8"))
+        results["earlier"] = {"command": earlier["command"], "started": earlier["started"],
+                              "loadavg": earlier["machine"]["loadavg"]}
+        for size, raw in earlier["sizes"].items():
+            if int(size) not in args.sizes:
+                results["sizes"][size] = {**raw, "earlier": True}
+                results["rows"] += [r for r in earlier["rows"] if r["size"] == int(size)]
     for size in args.sizes:
         raw = bench_size(size, args.out / f"size-{size}", args)
         results["sizes"][str(size)] = raw
