@@ -200,6 +200,10 @@ class Generation:
         """A frequent term's occurrences in one segment (index.search.whoosh_private.hot), or None."""
         return self._checked(self._hot_table(segment_id).occurrences, fieldname, text)
 
+    def hot_count(self, segment_id: str, fieldname: str, text: str) -> int | None:
+        """How many postings a frequent term has in one segment (index.search.whoosh_private.hot), or None."""
+        return self._checked(self._hot_table(segment_id).count, fieldname, text)
+
     def _checked(self, read, fieldname: str, text: str):
         try:
             return read(fieldname, text)

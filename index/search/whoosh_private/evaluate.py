@@ -44,6 +44,9 @@ class HotLookup(Protocol):
     def hot_occurrences(self, segment_id: str, fieldname: str, text: str) -> array | None:
         """Occurrences as docnum << index.search.whoosh_private.hot.POSITION_BITS | position, or None."""
 
+    def hot_count(self, segment_id: str, fieldname: str, text: str) -> int | None:
+        """How many postings a frequent term has in the segment (from the header: nothing read), or None."""
+
 
 def scored_matches(searcher, q: wq.Query, within: list[int] | None = None, hot: HotLookup | None = None) -> Scores | None:
     """docnum -> score for every document matching `q`, or None for a shape not handled here.
@@ -63,22 +66,32 @@ def scored_matches(searcher, q: wq.Query, within: list[int] | None = None, hot: 
 def matching_docs(searcher, q: wq.Query, hot: HotLookup | None = None) -> set[int] | None:
     """The documents matching a filter query, or None for a shape not handled here."""
     try:
-        return _docs(searcher, q, hot)
+        return _docs(searcher, q, hot, None, {})
     except _Unsupported:
         return None
 
 
-def _docs(searcher, q: wq.Query, hot: HotLookup | None, within: set[int] | None = None) -> set[int]:
+# (leaf reader's place, field, term) -> the term's postings in that segment, as
+# far as one filter's evaluation has looked them up.
+Sizes = dict[tuple[int, str, str], int]
+
+
+def _docs(searcher, q: wq.Query, hot: HotLookup | None, within: set[int] | None, sizes: Sizes) -> set[int]:
     """The documents matching `q` (Terms, And, Or), no scores; with `within`, only those in it.
 
     An `And` passes what its smaller parts let through on to the larger ones,
     which are then only checked against it (a set intersection with an array:
-    no set of the larger part is ever built).
+    no set of the larger part is ever built). Sizing the parts looks each term
+    up once per segment (`_size`); a term found absent there is not looked up
+    again: a `--near` filter is an `Or` of up to 64 grid cells, most of them
+    empty, and each lookup of a missing term is a hash probe in Whoosh's term file.
     """
     kind = type(q)
     if kind is wq.Term:
         docs: set[int] = set()
-        for reader, offset in searcher.reader().leaf_readers():
+        for place, (reader, offset) in enumerate(searcher.reader().leaf_readers()):
+            if sizes.get((place, q.fieldname, q.text)) == 0:
+                continue
             arrays = _hot(hot, reader, q.fieldname, q.text)
             if arrays is not None:
                 chunks = [map(offset.__add__, arrays[0]) if offset else arrays[0]]
@@ -89,16 +102,37 @@ def _docs(searcher, q: wq.Query, hot: HotLookup | None, within: set[int] | None 
                 docs.update(within.intersection(ids) if within is not None else ids)
         return docs
     if kind is wq.And and q.subqueries:
-        reader = searcher.reader()
         docs = within
-        for sub in sorted(q.subqueries, key=lambda sub: sub.estimate_size(reader)):
-            docs = _docs(searcher, sub, hot, docs)
+        for sub in sorted(q.subqueries, key=lambda sub: _size(searcher, sub, hot, sizes)):
+            docs = _docs(searcher, sub, hot, docs, sizes)
             if not docs:
                 break
         return docs
     if kind is wq.Or:
-        return set().union(*(_docs(searcher, sub, hot, within) for sub in q.subqueries))
+        return set().union(*(_docs(searcher, sub, hot, within, sizes) for sub in q.subqueries))
     raise _Unsupported
+
+
+def _size(searcher, q: wq.Query, hot: HotLookup | None, sizes: Sizes) -> int:
+    """How many documents `q` may match, as Whoosh's `estimate_size` counts them (an `Or` the
+    sum of its parts, an `And` its smallest part), each term's size per segment kept in `sizes`."""
+    kind = type(q)
+    if kind is wq.Term:
+        total = 0
+        for place, (reader, _) in enumerate(searcher.reader().leaf_readers()):
+            key = (place, q.fieldname, q.text)
+            size = sizes.get(key)
+            if size is None:
+                segment = reader.segment()
+                count = hot.hot_count(segment.segment_id(), q.fieldname, q.text) if hot and segment else None
+                size = sizes[key] = count if count is not None else reader.doc_frequency(q.fieldname, q.text)
+            total += size
+        return total
+    if kind is wq.Or:
+        return sum(_size(searcher, sub, hot, sizes) for sub in q.subqueries)
+    if kind is wq.And and q.subqueries:
+        return min(_size(searcher, sub, hot, sizes) for sub in q.subqueries)
+    return q.estimate_size(searcher.reader())
 
 
 def _evaluate(searcher, q: wq.Query, within: list[int] | None, hot: HotLookup | None = None) -> Scores:

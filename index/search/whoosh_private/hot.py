@@ -164,6 +164,11 @@ class HotPostings:
                 values.byteswap()
         return docnums, heavy_docnums, heavy_weights
 
+    def count(self, fieldname: str, text: str) -> int | None:
+        """How many postings a frequent term has in the segment (nothing read: the header says), or None."""
+        entry = self.terms.get(fieldname, {}).get(text)
+        return None if entry is None else entry[1]
+
     def occurrences(self, fieldname: str, text: str) -> array | None:
         """Every occurrence of a frequent term as docnum << POSITION_BITS | position, or None."""
         entry = self.terms.get(fieldname, {}).get(text)
