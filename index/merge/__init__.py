@@ -14,14 +14,15 @@ the store of record so that result ids stay stable across recrawls.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from index.merge.clusters import SOURCE_ORDER, Clusters, cluster, source_family
 from index.merge.combine import combine
 
-__all__ = ["MergeResult", "merge_listings", "SOURCE_ORDER", "source_family"]
+__all__ = ["MergeResult", "MergeStream", "merge_listings", "merge_stream", "SOURCE_ORDER", "source_family"]
 
 
 @dataclass
@@ -31,46 +32,79 @@ class MergeResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # source -> {"listings", "merged"}
 
 
+@dataclass
+class MergeStream:
+    """A merge whose results are combined as they are read (`results`, once), so that a build
+    never holds them all: each becomes a compact document before the next is made."""
+
+    results: Iterator[dict[str, Any]]
+    assignment: dict[str, str]
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
 def merge_listings(listings: Iterable[Mapping[str, Any]], previous: Mapping[str, str] | None = None) -> MergeResult:
     """Merge every listing (as the store of record yields them) into results.
 
     `previous`: the assignment the last merge returned (kept in the store),
     so that a cluster keeps its result id.
     """
-    listings = list(listings)
+    listings = listings if isinstance(listings, Sequence) else list(listings)
+    with _collector_paused():
+        merged = merge_stream(listings, previous)
+        return MergeResult(list(merged.results), merged.assignment, merged.counts)
+
+
+def merge_stream(listings: Sequence[Mapping[str, Any]], previous: Mapping[str, str] | None = None) -> MergeStream:
+    """`merge_listings`, the results made one at a time as they are read.
+
+    `listings` may be a sequence that decodes a row at each access (the store's
+    packed rows, index.records.packed): each is read once to cluster and once
+    to combine. Read the results with the cyclic collector paused (a build does).
+    """
+    with _collector_paused():
+        found = cluster(listings, previous or {})
+    assignment: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = {}
+    ids, sources = found.ids, found.sources
+    for result_id, members in found.groups.items():
+        families = {source_family(sources[i]) for i in members} if len(members) > 1 else ()
+        for i in members:
+            assignment[ids[i]] = result_id
+            tally = counts.get(sources[i])
+            if tally is None:
+                tally = counts[sources[i]] = {"listings": 0, "merged": 0}
+            tally["listings"] += 1
+            if len(families) > 1:
+                tally["merged"] += 1
+    return MergeStream(_combine_all(listings, found), assignment, counts)
+
+
+@contextmanager
+def _collector_paused():
     # Clusters and a few small dicts per result, none cyclic: the cyclic collector would only
     # rescan every listing and result again and again (3x the clustering time, twice the combining).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _combine_all(listings, cluster(listings, previous or {}))
+        yield
     finally:
         if collecting:
             gc.enable()
 
 
-def _combine_all(listings: list[Mapping[str, Any]], found: Clusters) -> MergeResult:
+def _combine_all(listings: Sequence[Mapping[str, Any]], found: Clusters) -> Iterator[dict[str, Any]]:
     # Practices first: a therapist's result shows its linked practices' combined values.
     linked = {pid for pids in found.practices.values() for pid in pids}
     combined: dict[str, dict[str, Any]] = {}
     for result_id in linked:
         combined[result_id] = combine(result_id, [listings[i] for i in found.groups[result_id]])
-    results, assignment = [], {}
-    counts: dict[str, dict[str, int]] = {}
     for result_id, members in found.groups.items():
+        if result_id in combined:  # a practice, combined above
+            if not combined[result_id].get("verification_only"):
+                yield combined[result_id]
+            continue
         rows = [listings[i] for i in members]
-        families = {source_family(row.get("source") or "") for row in rows}
-        for row in rows:
-            assignment[row["id"]] = result_id
-            tally = counts.setdefault(row.get("source") or "", {"listings": 0, "merged": 0})
-            tally["listings"] += 1
-            if len(families) > 1:
-                tally["merged"] += 1
         if all(row.get("verification_only") for row in rows):
             continue
-        if result_id in combined:  # a practice, combined above
-            results.append(combined[result_id])
-            continue
         practices = [combined[p] for p in found.practices.get(result_id, ())]
-        results.append(combine(result_id, rows, practices))
-    return MergeResult(results, assignment, counts)
+        yield combine(result_id, rows, practices)

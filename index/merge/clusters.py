@@ -54,6 +54,8 @@ def source_rank(source: str) -> int:
 class Clusters:
     groups: dict[str, list[int]] = field(default_factory=dict)  # result id -> member indexes
     practices: dict[str, list[str]] = field(default_factory=dict)  # therapist result id -> practice result ids
+    ids: list[str] = field(default_factory=list)  # listing index -> its id
+    sources: list[str] = field(default_factory=list)  # listing index -> its source
     # What the merge left aside, counted: "block too common", "contact shared", "name ambiguous", vetoes by reason.
     stats: Counter = field(default_factory=Counter)
 
@@ -156,34 +158,34 @@ def _join(profiles: list[E.Profile], stats: Counter) -> _UnionFind:
     return uf
 
 
-def _result_ids(members: list[list[int]], listings: Sequence[Mapping[str, Any]],
+def _result_ids(members: list[list[int]], ids: list[str], sources: list[str],
                 previous: Mapping[str, str]) -> dict[str, list[int]]:
     groups: dict[str, list[int]] = {}
     for indexes in members:
         if len(indexes) == 1:  # most clusters: the listing is its own result
-            groups[listings[indexes[0]]["id"]] = indexes
+            groups[ids[indexes[0]]] = indexes
             continue
         had: Counter = Counter()
         if previous:
-            ids = {listings[i]["id"] for i in indexes}
-            had.update(previous[listings[i]["id"]] for i in indexes if previous.get(listings[i]["id"]) in ids)
+            own = {ids[i] for i in indexes}
+            had.update(previous[ids[i]] for i in indexes if previous.get(ids[i]) in own)
         if had:
             anchor = min(had, key=lambda rid: (-had[rid], rid))
         else:
-            first = min(indexes, key=lambda i: (source_rank(listings[i].get("source") or ""), listings[i]["id"]))
-            anchor = listings[first]["id"]
+            first = min(indexes, key=lambda i: (source_rank(sources[i]), ids[i]))
+            anchor = ids[first]
         groups[anchor] = sorted(indexes)
     return groups
 
 
-def _practice_links(groups: dict[str, list[int]], listings: Sequence[Mapping[str, Any]],
+def _practice_links(groups: dict[str, list[int]], ids: list[str], named_practice: dict[int, str],
                     profiles: list[E.Profile]) -> dict[str, list[str]]:
     result_of: dict[str, str] = {}
     by_phone: dict[str, set[str]] = {}
     by_place: dict[tuple[str, str], set[str]] = {}  # (street, ZIP or state) -> practice results
     for rid, indexes in groups.items():
         for i in indexes:
-            result_of[listings[i]["id"]] = rid
+            result_of[ids[i]] = rid
             p = profiles[i]
             if p.practice:
                 if p.phone:
@@ -198,7 +200,7 @@ def _practice_links(groups: dict[str, list[int]], listings: Sequence[Mapping[str
         found: set[str] = set()
         for i in indexes:
             p = profiles[i]
-            named = listings[i].get("practice_id")
+            named = named_practice.get(i)
             if named and named in result_of and profiles[groups[result_of[named]][0]].practice:
                 found.add(result_of[named])
             near = by_phone.get(p.phone)
@@ -220,12 +222,20 @@ def cluster(listings: Sequence[Mapping[str, Any]], previous: Mapping[str, str]) 
     collector paused, as `index.merge.merge_listings` does (3x faster at 20,000 listings).
     """
     stats: Counter = Counter()
-    profiles = [E.profile(i, row) for i, row in enumerate(listings)]
+    # Each listing is read once here: `listings` may decode a row on every access (the store's
+    # packed rows), so what the later steps need of it (id, source, practice_id) is kept aside.
+    profiles, ids, sources, named_practice = [], [], [], {}
+    for i, row in enumerate(listings):
+        profiles.append(E.profile(i, row))
+        ids.append(row["id"])
+        sources.append(row.get("source") or "")
+        if row.get("practice_id"):
+            named_practice[i] = row["practice_id"]
     stats["practice named as its person"] = E.own_name_practices(profiles, listings)
     uf = _join(profiles, stats)
     members: dict[int, list[int]] = {}
-    for i in range(len(listings)):
+    for i in range(len(ids)):
         members.setdefault(uf.find(i), []).append(i)
-    groups = _result_ids(list(members.values()), listings, previous)
-    return Clusters(groups, _practice_links(groups, listings, profiles), stats)
+    groups = _result_ids(list(members.values()), ids, sources, previous)
+    return Clusters(groups, _practice_links(groups, ids, named_practice, profiles), ids, sources, stats)
 

@@ -146,10 +146,11 @@ def rebuild_index(data_dir: DataDir):
 
 
 def _merge(store: RecordStore):
-    """Every published listing merged into results (index.merge), ids kept from the stored assignment."""
-    from index.merge import merge_listings
+    """Every published listing merged into results (index.merge), ids kept from the stored assignment;
+    the results are combined as the build reads them (`MergeStream`), never all held at once."""
+    from index.merge import merge_stream
 
-    return merge_listings(store.listings(), store.assignment())
+    return merge_stream(store.packed_listings(), store.assignment())
 
 
 def _build(data_dir: DataDir, store: RecordStore):

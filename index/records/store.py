@@ -45,6 +45,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from index.records import clusters, history
+from index.records.packed import PackedListings
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS listings (
@@ -412,6 +413,16 @@ class RecordStore:
             listing["stale"] = stale_since is not None
             listing["stale_since"] = stale_since
             yield listing
+
+    def packed_listings(self) -> PackedListings:
+        """Every published listing, as `listings()` gives them, held as its JSON bytes and decoded
+        at each access (index.records.packed): what the merge reads, in a fifth of the memory."""
+        packed = PackedListings()
+        add = packed.append
+        for row in self._db.execute(
+                "SELECT CAST(data AS BLOB), first_seen, last_seen, stale_since FROM listings ORDER BY id"):
+            add(*row)
+        return packed
 
     def count(self, source: str | None = None, *, include_stale: bool = True) -> int:
         sql, args = "SELECT COUNT(*) FROM listings WHERE 1=1", []

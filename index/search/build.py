@@ -87,10 +87,14 @@ class _Part:
     words: set[str] = field(default_factory=set)
 
 
-def write_generation(path: Path, ordered: list[bytes], workers: int | None = None) -> dict:
+def write_generation(path: Path, ordered: list[bytes], workers: int | None = None, zdict: bytes | None = None) -> dict:
     """Index `ordered` (cleaned listings as JSON, `document.dumps`, in name order) into the empty
     directory `path`: Whoosh segments plus the sidecars. Returns the meta
     fields it decided (facet order, segment count).
+
+    `zdict`: the listings are already packed with it (`document.StoredCodec`,
+    as `generations.build_index` holds them); without it they are JSON, and the
+    dictionary is drawn from them here.
 
     `workers`: processes to index with (default: `default_workers()`, and one
     below PARALLEL_MIN_LISTINGS); never more than one per listing.
@@ -103,7 +107,9 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
     if workers is None:
         workers = default_workers() if len(ordered) >= PARALLEL_MIN_LISTINGS else 1
     workers = max(1, min(workers, len(ordered)))
-    zdict = document.listing_zdict(ordered[:: max(1, len(ordered) // 64)])
+    packed = zdict is not None
+    if zdict is None:
+        zdict = document.listing_zdict(ordered[:: max(1, len(ordered) // 64)])
     fids = facet_ids()
     step = math.ceil(len(ordered) / workers) if ordered else 1
     ranges = [(start, min(start + step, len(ordered))) for start in range(0, max(len(ordered), 1), step)]
@@ -119,11 +125,11 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
         futures = []
         if len(ranges) > 1:
             pool = ProcessPoolExecutor(len(ranges) - 1, mp_context=_process_context())
-            futures = [pool.submit(_write_part_in_child, str(path), ordered[a:b], zdict, hot_min)
+            futures = [pool.submit(_write_part_in_child, str(path), ordered[a:b], zdict, hot_min, packed)
                        for a, b in ranges[1:]]
         try:
             a, b = ranges[0]
-            parts = [_fill(writer, ordered[a:b], zdict)]
+            parts = [_fill(writer, ordered[a:b], zdict, packed)]
             if b > a:
                 parts[0].segment = _finish_segment(path, writer)
             else:  # nothing to index: a table of contents with no segment
@@ -154,7 +160,7 @@ def _process_context():
     return multiprocessing.get_context("spawn")
 
 
-def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min: int) -> _Part:
+def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min: int, packed: bool) -> _Part:
     """A child process's part: its own segment in the same index, returned, not committed."""
     from whoosh import index as whoosh_index
 
@@ -166,7 +172,7 @@ def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min:
     # failure the parent removes the whole generation directory.
     writer = GatheringWriter(ix, hot_min=hot_min, _lk=False, compound=False)
     with gc_paused():
-        part = _fill(writer, ordered, zdict)
+        part = _fill(writer, ordered, zdict, packed)
         part.segment = _finish_segment(Path(path), writer) if ordered else None
     return part
 
@@ -181,19 +187,21 @@ def _finish_segment(path: Path, writer):
     return segment
 
 
-def _fill(writer, ordered: list[bytes], zdict: bytes) -> _Part:
-    """Add each listing to `writer` and gather its sidecar data."""
+def _fill(writer, ordered: list[bytes], zdict: bytes, packed: bool = False) -> _Part:
+    """Add each listing (packed with `zdict`, or JSON) to `writer` and gather its sidecar data."""
     codec = document.StoredCodec(zdict)
     bit_of = {fid: bit for bit, fid in enumerate(facet_ids())}
     part = _Part(segment=None)
     chunks = []
-    add, pack = writer.add_document, codec.pack
+    add, pack, unpack = writer.add_document, codec.pack, codec.unpack
     for docnum, data in enumerate(ordered):
-        listing = orjson.loads(data)
+        if packed:
+            blob, listing = data, unpack(data)
+        else:
+            blob, listing = pack(data), orjson.loads(data)
         spans = open_hours.week_spans(listing.get("hours"))
         part.hours.append(spans)
         add(**document.to_document(listing, spans))
-        blob = pack(data)
         chunks.append(blob)
         part.lengths.append(len(blob))
         part.lats.append(listing["lat"] if listing["lat"] is not None else math.nan)

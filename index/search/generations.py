@@ -106,12 +106,21 @@ def _existing(index_root: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, bytes]], int, int]:
-    """Clean and de-duplicate (the last occurrence of an id wins), in name order; also the
+# The listings the compression dictionary is drawn from: the first ones read. Until then they
+# are held as JSON; after, each is compressed as soon as it is cleaned (a build of 500,000
+# listings holds a fifth of the bytes it would as JSON).
+ZDICT_FROM = 4096
+
+
+def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, bytes]], bytes, int, int]:
+    """Clean, de-duplicate (the last occurrence of an id wins) and compress, in name order: (sort
+    key, listing packed by `document.StoredCodec`) pairs; also the compression dictionary and the
     number of listings skipped and of stale ones."""
     by_id: dict[str, tuple[tuple, bytes]] = {}
     stale: set[str] = set()
     skipped = 0
+    pending: list[tuple[str, tuple, bytes]] = []  # JSON, until the dictionary is drawn
+    pack = None
     for raw in listings:
         if isinstance(raw, Mapping) and raw.get("verification_only") is True:
             continue  # a roster row with no address: it verifies licences, it is not a listing to find
@@ -120,14 +129,31 @@ def _collect(listings: Iterable[Mapping[str, Any]]) -> tuple[list[tuple[tuple, b
         except document.InvalidListing:
             skipped += 1
             continue
-        # Held as JSON, not dicts: a third of the memory at 100,000 listings.
-        by_id[listing["id"]] = (document.sort_key(listing), document.dumps(listing))
         if listing.get("stale"):
             stale.add(listing["id"])
         else:
             stale.discard(listing["id"])
+        if pack is not None:
+            by_id[listing["id"]] = (document.sort_key(listing), pack(document.dumps(listing)))
+            continue
+        pending.append((listing["id"], document.sort_key(listing), document.dumps(listing)))
+        if len(pending) >= ZDICT_FROM:
+            zdict, pack = _packer(pending, by_id)
+    if pack is None:
+        zdict, pack = _packer(pending, by_id)
     ordered = sorted(by_id.values(), key=lambda item: item[0])
-    return ordered, skipped, len(stale)
+    return ordered, zdict, skipped, len(stale)
+
+
+def _packer(pending: list[tuple[str, tuple, bytes]], by_id: dict[str, tuple[tuple, bytes]]):
+    """The dictionary drawn from `pending` (document.listing_zdict) and its packing function;
+    `pending` packed into `by_id` and emptied."""
+    zdict = document.listing_zdict(data for _, _, data in pending[:: max(1, len(pending) // 64)])
+    pack = document.StoredCodec(zdict).pack
+    for listing_id, key, data in pending:
+        by_id[listing_id] = (key, pack(data))
+    pending.clear()
+    return zdict, pack
 
 
 def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.PathLike[str],
@@ -158,11 +184,11 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
         final = root / gen_name(number)
         try:
             with gc_paused():
-                ordered, skipped, stale = _collect(listings)
+                ordered, zdict, skipped, stale = _collect(listings)
                 tmp.mkdir()
-                written = write_generation(tmp, [data for _, data in ordered], workers)
+                written = write_generation(tmp, [blob for _, blob in ordered], workers, zdict=zdict)
             crash_point("build:generation-written")
-            _verify(tmp, ordered, written["segments"])
+            _verify(tmp, [blob for _, blob in ordered], zdict, written["segments"])
             meta = {
                 "schema_version": SCHEMA_VERSION,
                 "generation": number,
@@ -189,7 +215,7 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
         return BuildResult(number, final, len(ordered), time.monotonic() - started, skipped, len(ordered) - stale)
 
 
-def _verify(path: Path, ordered: list[tuple[tuple, bytes]], segments: int) -> None:
+def _verify(path: Path, packed: list[bytes], zdict: bytes, segments: int) -> None:
     """The committed generation holds every document, in its segments, in our order."""
     from whoosh import index as whoosh_index
     from whoosh.query import Term
@@ -199,8 +225,8 @@ def _verify(path: Path, ordered: list[tuple[tuple, bytes]], segments: int) -> No
     ix = whoosh_index.open_dir(str(path), readonly=True)
     with ix.searcher() as searcher:
         count = searcher.doc_count_all()
-        if count != len(ordered):
-            raise BuildError(f"index holds {count} documents, expected {len(ordered)}")
+        if count != len(packed):
+            raise BuildError(f"index holds {count} documents, expected {len(packed)}")
         found = segment_count(ix)
         if found != segments:
             raise BuildError(f"expected {segments} index segments, found {found}")
@@ -209,7 +235,7 @@ def _verify(path: Path, ordered: list[tuple[tuple, bytes]], segments: int) -> No
         for reader, base in searcher.reader().leaf_readers():
             bounds |= {base, base + reader.doc_count_all() - 1}
         for docnum in sorted(d for d in bounds if 0 <= d < count):
-            listing_id = json.loads(ordered[docnum][1])["id"]
+            listing_id = document.StoredCodec(zdict).unpack(packed[docnum])["id"]
             if list(searcher.docs_for_query(Term("id", listing_id))) != [docnum]:
                 raise BuildError("document order differs from insertion order")
 
