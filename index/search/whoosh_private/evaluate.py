@@ -189,7 +189,7 @@ def _phrase(searcher, fieldname: str, words: list[str], within: list[int] | None
         docs &= w.keys()
     if not docs:
         return {}
-    found = _phrase_from_occurrences(searcher, fieldname, words, hot)
+    found = _phrase_from_occurrences(searcher, fieldname, words, hot, docs)
     if found is not None:
         found = list(found & docs)
     else:
@@ -202,10 +202,23 @@ def _phrase(searcher, fieldname: str, words: list[str], within: list[int] | None
     return dict(zip(found, map(sum, zip(*(map(part.__getitem__, found) for part in weights)))))
 
 
-def _phrase_from_occurrences(searcher, fieldname: str, words: list[str], hot: HotLookup | None) -> set[int] | None:
+# Checking a phrase in one candidate document (two binary searches per word and a
+# small set) costs about as much as this many occurrences in the whole-list intersection.
+OCCURRENCES_PER_CANDIDATE = 10
+
+
+def _phrase_from_occurrences(searcher, fieldname: str, words: list[str], hot: HotLookup | None,
+                             candidates: set[int] | None = None) -> set[int] | None:
     """The documents holding the phrase, from the words' occurrence arrays (index.search.whoosh_private.hot),
     or None when a word is not frequent in every segment: a set intersection in C of
-    each word's occurrences shifted back by its place in the phrase."""
+    each word's occurrences shifted back by its place in the phrase.
+
+    With `candidates` (the documents that have every word), when they are few
+    against the occurrences (a filter or `--near` kept a few hundred of the
+    country's listings), each candidate's own occurrences are found by binary
+    search instead (the arrays are in document order) and only they are intersected;
+    documents outside `candidates` may then be left out.
+    """
     from index.search.whoosh_private.hot import POSITION_BITS
 
     if hot is None:
@@ -218,9 +231,29 @@ def _phrase_from_occurrences(searcher, fieldname: str, words: list[str], hot: Ho
         keys = [hot.hot_occurrences(segment.segment_id(), fieldname, word) for word in words]
         if any(k is None for k in keys):
             return None
+        if candidates is not None:
+            end = offset + reader.doc_count_all()
+            local = [d - offset for d in candidates if offset <= d < end]
+            if len(local) * len(words) * OCCURRENCES_PER_CANDIDATE < sum(map(len, keys)):
+                found.update(d + offset for d in local if _has_phrase(keys, d, POSITION_BITS))
+                continue
         starts = set(keys[0]).intersection(*(map(operator.sub, k, repeat(i)) for i, k in enumerate(keys) if i))
         found.update(map(offset.__add__, map(operator.rshift, starts, repeat(POSITION_BITS))))
     return found
+
+
+def _has_phrase(keys: list[array], docnum: int, position_bits: int) -> bool:
+    """Whether the words whose occurrence arrays are `keys` follow each other in document `docnum`."""
+    low, high = docnum << position_bits, (docnum + 1) << position_bits
+    starts: set[int] | None = None
+    for i, k in enumerate(keys):
+        first = bisect_left(k, low)
+        mine = k[first:bisect_left(k, high, first)]
+        shifted = set(mine) if not i else set(map(operator.sub, mine, repeat(i)))
+        starts = shifted if starts is None else starts & shifted
+        if not starts:
+            return False
+    return True
 
 
 def _hot(hot: HotLookup | None, reader, fieldname: str, text: str):
