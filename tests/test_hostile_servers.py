@@ -17,9 +17,7 @@ import json
 import os
 import re
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -32,7 +30,10 @@ import pytest
 from index.records.store import RecordStore
 
 sys.path.insert(0, str(Path(__file__).parent))
-from faultserver import PER_PAGE, FaultServer, profile_html
+from faultserver import PER_PAGE, FaultServer, profile_html  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmark harness is the repository's package
+from tests.benchmarks.measure import run_child  # noqa: E402
 
 KNEAD = str(Path(sys.executable).with_name("knead"))
 _WITH_SETTINGS = """
@@ -81,7 +82,9 @@ def crawl(data_dir: Path, *start_urls: str, settings: dict[str, Any] | None = No
     for url in start_urls:
         command += ["--start-url", url]
     env = {k: v for k, v in os.environ.items() if k != "KNEAD_DATA_DIR"}
-    result, peak_kib = _run_measured(command, env, timeout=90)
+    # The crawl process's own peak (its rusage when reaped): the test process's RUSAGE_CHILDREN would
+    # hold the largest child it ever had (another test's build).
+    result = run_child(command, env=env, timeout=90)
     stats: dict[str, Any] = {}
     found: dict[str, dict[str, Any]] = {}
     published: dict[str, dict[str, Any]] = {}
@@ -98,29 +101,7 @@ def crawl(data_dir: Path, *start_urls: str, settings: dict[str, Any] | None = No
                 with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
                     ids = {i for (i,) in db.execute("SELECT id FROM listings WHERE crawl_id = ?", (crawl_id,))}
                 found.update({i: published[i] for i in ids if i in published})
-    return Crawl(result.returncode, result.stdout, result.stderr, stats, found, published, peak_kib)
-
-
-def _run_measured(command: list[str], env: dict[str, str], timeout: float) -> tuple[subprocess.CompletedProcess, int]:
-    """Run `command`; also its own peak memory (KiB), from its rusage when it is reaped: the test
-    process's RUSAGE_CHILDREN would hold the largest of every child it ever had (another test's
-    build, in the same pytest or xdist worker process)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=env, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                raise subprocess.TimeoutExpired(command, timeout)
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(command, proc.returncode, out.read(), err.read()), usage.ru_maxrss
+    return Crawl(result.returncode, result.stdout, result.stderr, stats, found, published, round(result.peak_rss_mb * 1024))
 
 
 def slug_id(site: FaultServer, i: int) -> str:

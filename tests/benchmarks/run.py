@@ -120,7 +120,9 @@ def _listings(data_dir: Path) -> int:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000],
+                        help="listings per measured size; none (the bare flag) with --earlier: only the import is"
+                             " measured, the earlier run's sizes fill the table")
     parser.add_argument("--crawl-sizes", type=int, nargs="*", default=None,
                         help="sizes to crawl too (default: every size; none: --crawl-sizes with no value)")
     parser.add_argument("--store-from", choices=("crawl", "truth"), default="crawl",
@@ -158,7 +160,9 @@ def main(argv: list[str] | None = None) -> dict:
         for size, raw in earlier["sizes"].items():
             if int(size) not in args.sizes:
                 results["sizes"][size] = {**raw, "earlier": True}
-                results["rows"] += [r for r in earlier["rows"] if r["size"] == int(size)]
+                # Its sizes' own rows; the growth between sizes is worked out again below, with every size.
+                results["rows"] += [r for r in earlier["rows"]
+                                    if r["size"] == int(size) and not r["figure"].startswith("growth of")]
     for size in args.sizes:
         raw = bench_size(size, args.out / f"size-{size}", args)
         results["sizes"][str(size)] = raw
