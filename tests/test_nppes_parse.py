@@ -69,6 +69,29 @@ def test_upper_case_names_come_out_as_people_write_them(reference, first, middle
     assert nppes.api_record(record)["name"] == expected
 
 
+def test_a_name_cased_part_by_part_is_the_name_nameparser_cases_whole():
+    """person_name caches each part's casing (a bulk import's speed); nameparser cases the parts of
+    one HumanName by role alone, so the two must agree, particles, Mc/Mac, saints and suffixes included."""
+    from itertools import product
+
+    from nameparser import HumanName
+
+    def whole(first, middle, last, suffix):
+        name = HumanName(first=first or None, middle=(middle + "." if len(middle) == 1 else middle) or None,
+                         last=last or None, suffix=suffix or None)
+        name.capitalize(force=True)
+        return nppes._saints(str(name)) or None
+
+    firsts = ["MARY ANN", "JEAN-PAUL", "DE", "LA", "Y", "ST. CLAIR", "JOSÉ", "O'NEIL", "VAN", "MAC", "J.", "AL"]
+    middles = ["", "K", "ANN", "DE", "VAN", "ST.", "Y", "JO ANN"]
+    lasts = ["DE LA CRUZ", "VAN DER BERG", "ST. JAMES", "STE. MARIE", "MACDONALD", "MACK", "MACHADO", "SMITH-JONES",
+             "DE", "VON TRAPP", "GARCIA Y LOPEZ", "AL-SAYED", "DOS SANTOS", "MC", "SAINT JOHN", "MCCARTHY-O'NEIL"]
+    suffixes = ["", "JR", "JR.", "III", "PHD", "ESQ", "2ND"]
+    for first, middle, last, suffix in product(firsts, middles, lasts, suffixes):
+        assert nppes.person_name(first, middle, last, "", suffix) == whole(first, middle, last, suffix), \
+            (first, middle, last, suffix)
+
+
 def test_every_massage_licence_with_its_state_and_no_other(reference):
     record = _person(reference)
     massage = record["taxonomies"][0]
