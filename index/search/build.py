@@ -31,9 +31,8 @@ from array import array
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
-
-import orjson
 
 from index.search import document, open_hours
 from index.search.facets import facet_bits, facet_ids, mark
@@ -64,6 +63,28 @@ def gc_paused():
             gc.enable()
 
 
+def release_freed_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's `malloc_trim`; elsewhere nothing).
+
+    A rebuild reads and merges every listing of the store before it writes:
+    half a million listings' JSON and the merge's tables, about a gigabyte,
+    freed once the results are collected. glibc keeps freed blocks of that size
+    for reuse, so without this the process would carry them, and each forked
+    writing process would start from them, through the whole write.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = libc.malloc_trim if libc is not None else None
+    except (OSError, AttributeError):  # not glibc
+        return
+    if trim is not None:
+        trim(0)
+
+
 def default_workers() -> int:
     """Writing processes for a large build: one per core this process may use, at most 4."""
     try:
@@ -78,8 +99,6 @@ class _Part:
     """What one writing process made of its range of listings."""
 
     segment: object  # the Whoosh segment it committed (not yet in the table of contents)
-    blobs: bytes = b""  # its listings, compressed, back to back
-    lengths: array = field(default_factory=lambda: array("Q"))
     lats: array = field(default_factory=lambda: array("d"))
     lons: array = field(default_factory=lambda: array("d"))
     facet_docs: dict[int, list[int]] = field(default_factory=dict)  # facet number -> docnums within the part
@@ -107,9 +126,10 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
     if workers is None:
         workers = default_workers() if len(ordered) >= PARALLEL_MIN_LISTINGS else 1
     workers = max(1, min(workers, len(ordered)))
-    packed = zdict is not None
     if zdict is None:
         zdict = document.listing_zdict(ordered[:: max(1, len(ordered) // 64)])
+        pack = document.StoredCodec(zdict).pack
+        ordered = [pack(data) for data in ordered]
     fids = facet_ids()
     step = math.ceil(len(ordered) / workers) if ordered else 1
     ranges = [(start, min(start + step, len(ordered))) for start in range(0, max(len(ordered), 1), step)]
@@ -125,11 +145,11 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
         futures = []
         if len(ranges) > 1:
             pool = ProcessPoolExecutor(len(ranges) - 1, mp_context=_process_context())
-            futures = [pool.submit(_write_part_in_child, str(path), ordered[a:b], zdict, hot_min, packed)
+            futures = [pool.submit(_write_part_in_child, str(path), ordered[a:b], zdict, hot_min)
                        for a, b in ranges[1:]]
         try:
             a, b = ranges[0]
-            parts = [_fill(writer, ordered[a:b], zdict, packed)]
+            parts = [_fill(writer, ordered[a:b], zdict)]
             if b > a:
                 parts[0].segment = _finish_segment(path, writer)
             else:  # nothing to index: a table of contents with no segment
@@ -144,7 +164,7 @@ def write_generation(path: Path, ordered: list[bytes], workers: int | None = Non
         if not writer.is_closed:
             writer.cancel()  # closes its files and releases the lock
         raise
-    _write_sidecars(path, parts, zdict, len(ordered), len(fids))
+    _write_sidecars(path, ordered, parts, zdict, len(fids))
     return {"facet_ids": list(fids), "segments": len(segments)}
 
 
@@ -160,7 +180,7 @@ def _process_context():
     return multiprocessing.get_context("spawn")
 
 
-def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min: int, packed: bool) -> _Part:
+def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min: int) -> _Part:
     """A child process's part: its own segment in the same index, returned, not committed."""
     from whoosh import index as whoosh_index
 
@@ -172,7 +192,7 @@ def _write_part_in_child(path: str, ordered: list[bytes], zdict: bytes, hot_min:
     # failure the parent removes the whole generation directory.
     writer = GatheringWriter(ix, hot_min=hot_min, _lk=False, compound=False)
     with gc_paused():
-        part = _fill(writer, ordered, zdict, packed)
+        part = _fill(writer, ordered, zdict)
         part.segment = _finish_segment(Path(path), writer) if ordered else None
     return part
 
@@ -187,50 +207,42 @@ def _finish_segment(path: Path, writer):
     return segment
 
 
-def _fill(writer, ordered: list[bytes], zdict: bytes, packed: bool = False) -> _Part:
-    """Add each listing (packed with `zdict`, or JSON) to `writer` and gather its sidecar data."""
-    codec = document.StoredCodec(zdict)
+def _fill(writer, ordered: list[bytes], zdict: bytes) -> _Part:
+    """Add each listing (packed with `zdict`) to `writer` and gather its sidecar data (the listings
+    themselves are written by the parent, which holds them all)."""
     bit_of = {fid: bit for bit, fid in enumerate(facet_ids())}
     part = _Part(segment=None)
-    chunks = []
-    add, pack, unpack = writer.add_document, codec.pack, codec.unpack
-    for docnum, data in enumerate(ordered):
-        if packed:
-            blob, listing = data, unpack(data)
-        else:
-            blob, listing = pack(data), orjson.loads(data)
+    add, unpack = writer.add_document, document.StoredCodec(zdict).unpack
+    for docnum, blob in enumerate(ordered):
+        listing = unpack(blob)
         spans = open_hours.week_spans(listing.get("hours"))
         part.hours.append(spans)
         add(**document.to_document(listing, spans))
-        chunks.append(blob)
-        part.lengths.append(len(blob))
         part.lats.append(listing["lat"] if listing["lat"] is not None else math.nan)
         part.lons.append(listing["lon"] if listing["lon"] is not None else math.nan)
         for facet in facet_bits(listing, bit_of):
             part.facet_docs.setdefault(facet, []).append(docnum)
         part.words |= document.spelling_words(listing)
-    part.blobs = b"".join(chunks)
     return part
 
 
-def _write_sidecars(path: Path, parts: list[_Part], zdict: bytes, count: int, n_facets: int) -> None:
+def _write_sidecars(path: Path, blobs: list[bytes], parts: list[_Part], zdict: bytes, n_facets: int) -> None:
     lats, lons, offsets = array("d"), array("d"), array("Q", [0])
     hours: list[list[tuple[int, int]]] = []
-    bitmaps = [bytearray((count + 7) // 8) for _ in range(n_facets)]
+    bitmaps = [bytearray((len(blobs) + 7) // 8) for _ in range(n_facets)]
     words: set[str] = set()
     base = 0
-    with open(path / LISTINGS, "wb") as fh:
-        for part in parts:
-            fh.write(part.blobs)
-            for length in part.lengths:
-                offsets.append(offsets[-1] + length)
-            lats.extend(part.lats)
-            hours.extend(part.hours)
-            lons.extend(part.lons)
-            for facet, docnums in part.facet_docs.items():
-                mark(bitmaps[facet], map(base.__add__, docnums))
-            words |= part.words
-            base += len(part.lengths)
+    with open(path / LISTINGS, "wb", buffering=1 << 20) as fh:
+        fh.writelines(blobs)
+    offsets.extend(accumulate(map(len, blobs)))
+    for part in parts:
+        lats.extend(part.lats)
+        hours.extend(part.hours)
+        lons.extend(part.lons)
+        for facet, docnums in part.facet_docs.items():
+            mark(bitmaps[facet], map(base.__add__, docnums))
+        words |= part.words
+        base += len(part.lats)
     (path / COORDS).write_bytes(lats.tobytes() + lons.tobytes())
     (path / FACETS).write_bytes(b"".join(bitmaps))
     (path / HOURS).write_bytes(open_hours.pack(hours))

@@ -171,7 +171,7 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
 
     # Here, not at the top: searches never build, and index.search.build brings in
     # multiprocessing (~50 ms of a `knead search`).
-    from index.search.build import gc_paused, write_generation
+    from index.search.build import gc_paused, release_freed_memory, write_generation
 
     started = time.monotonic()
     root = Path(index_root)
@@ -185,14 +185,17 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
         try:
             with gc_paused():
                 ordered, zdict, skipped, stale = _collect(listings)
+                packed = [blob for _, blob in ordered]
+                del ordered  # the sort keys: not needed once in order
+                release_freed_memory()
                 tmp.mkdir()
-                written = write_generation(tmp, [blob for _, blob in ordered], workers, zdict=zdict)
+                written = write_generation(tmp, packed, workers, zdict=zdict)
             crash_point("build:generation-written")
-            _verify(tmp, [blob for _, blob in ordered], zdict, written["segments"])
+            _verify(tmp, packed, zdict, written["segments"])
             meta = {
                 "schema_version": SCHEMA_VERSION,
                 "generation": number,
-                "doc_count": len(ordered),
+                "doc_count": len(packed),
                 "facet_ids": written["facet_ids"],
                 "byteorder": sys.byteorder,
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -212,7 +215,7 @@ def build_index(listings: Iterable[Mapping[str, Any]], index_root: str | os.Path
                 raise BuildError(f"index build failed, previous index kept: {exc}") from exc
             raise
         _prune(root)
-        return BuildResult(number, final, len(ordered), time.monotonic() - started, skipped, len(ordered) - stale)
+        return BuildResult(number, final, len(packed), time.monotonic() - started, skipped, len(packed) - stale)
 
 
 def _verify(path: Path, packed: list[bytes], zdict: bytes, segments: int) -> None:

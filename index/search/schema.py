@@ -78,9 +78,11 @@ ANALYZER = _analyzer()
 # The free-text field a query searches.
 TEXT_FIELD = "text"
 
-# Bound on the line cache of `StemmedText` (entries; past it lines are
-# analysed uncached) and on the cache of encoded position lists.
-_LINE_CACHE_MAX = 200_000
+# Bounds on the caches of `StemmedText` (entries; past them lines are analysed
+# uncached) and on the cache of encoded position lists. Lines are long and
+# recur less than words: 50,000 of them hold ~20 MB in each writing process.
+_LINE_CACHE_MAX = 50_000
+_WORD_CACHE_MAX = 200_000
 _POSITIONS_CACHE_MAX = 50_000
 
 
@@ -167,7 +169,7 @@ class StemmedText(fields.TEXT):
                     n_all = sum(1 for _ in self.analyzer.items[0].expression.finditer(line))
                     return (n_all, tokens[0][0], tuple(t for _, t in tokens)) if tokens else (n_all, 0, ())
                 term = found[0].encode("utf-8") if found else None
-                if len(words) < _LINE_CACHE_MAX:
+                if len(words) < _WORD_CACHE_MAX:
                     words[word] = term
             if term is not None:
                 if not terms:
@@ -219,7 +221,7 @@ class _RecurringValues(_OneTokenPostings):
         postings = _VALUE_CACHE.get(key)
         if postings is None:
             postings = tuple(super().index(value))
-            if len(_VALUE_CACHE) < _LINE_CACHE_MAX:
+            if len(_VALUE_CACHE) < _WORD_CACHE_MAX:
                 _VALUE_CACHE[key] = postings
         return postings
 
