@@ -99,10 +99,13 @@ class BulkFile:
         width = len(self.columns)
         fast = self.columns[:2] == ["NPI", "Entity Type Code"]
         counts = self.counts
+        # One code (225700000X) today: tested with `in` alone, no generator per line (a tenth of the reading time).
+        code = _MASSAGE_BYTES[0] if len(_MASSAGE_BYTES) == 1 else None
         try:
             for line in _records(self.stream, counts):
                 counts.rows += 1
-                if fast and not (any(code in line for code in _MASSAGE_BYTES) or line[11:16] == _EMPTY_ENTITY):
+                if fast and not (((code in line) if code else any(c in line for c in _MASSAGE_BYTES))
+                                 or line[11:16] == _EMPTY_ENTITY):
                     continue
                 text = line.decode("utf-8", "replace")
                 counts.replaced += text.count("\ufffd")
