@@ -380,3 +380,43 @@ def test_a_deactivation_older_than_the_stored_update_leaves_the_listing(tmp_path
     assert result.exit_code == 0, result.output
     assert "1 older than the store, 1 deactivated" in result.output and ", 1 gone" in result.output
     assert set(found(data)) == {"nppes:9900000016", "nppes:9900000024"}
+
+
+def test_a_large_file_is_read_by_a_second_process_with_the_same_result(tmp_path, monthly, monkeypatch):
+    """A file past reader.CHILD_FROM_BYTES is read (inflated, tested, parsed) in a child process
+    while this one maps the rows: the same listings, counts and summary as reading it here."""
+    from spiders.bulk import importer, reader
+
+    path, truth = monthly
+    here = knead(tmp_path / "here", "import", "nppes", str(path))
+    used = []
+    monkeypatch.setattr(reader, "CHILD_FROM_BYTES", 1)
+    monkeypatch.setattr(importer, "child_rows", lambda bulk: used.append(bulk.path) or reader.child_rows(bulk))
+    child = knead(tmp_path / "child", "import", "nppes", str(path))
+    assert used == [path] and child.exit_code == 0, child.output
+    strip = lambda out: [line for line in out.splitlines() if " finished in " not in line and "Index rebuilt" not in line]  # noqa: E731
+    assert strip(child.output) == strip(here.output)
+    assert "3,000 rows read" in child.output
+    assert found(tmp_path / "child") == found(tmp_path / "here")
+
+
+def test_a_large_file_damaged_inside_is_the_same_one_error_from_the_second_process(tmp_path, monkeypatch):
+    from spiders.bulk import reader
+
+    monkeypatch.setattr(reader, "CHILD_FROM_BYTES", 1)
+    good = tmp_path / "good.zip"
+    truth = write_bulk_zip(good, 1500, seed=9)
+    data = bytearray(good.read_bytes())
+    with zipfile.ZipFile(good) as zf:
+        info = zf.getinfo(truth.member)
+    middle = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    data[middle:middle + 64] = bytes(64)
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(data))
+    result = knead(tmp_path / "data", "import", "nppes", str(bad))
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith(f"Error: {bad} ends early or is damaged after")
+    assert "Nothing was published." in result.output
+    status = json.loads(knead(tmp_path / "data", "status", "--format", "json").output)
+    (nppes,) = [s for s in status["sources"] if s["source"] == "nppes"]
+    assert nppes["latest"]["status"] == "failed" and nppes["listings"] == 0

@@ -59,6 +59,7 @@ from index.records.store import FINISHED, LIMITED, PUBLISHED, RecordStore, utc_n
 from spiders.bulk import layout
 from spiders.bulk.normalise import normalise
 from spiders.bulk.nppes import DEACTIVATIONS, MONTHLY, BulkFile, cutoff_of, open_bulk
+from spiders.bulk.reader import child_rows, worth_a_child
 from spiders.parse import nppes as registry
 
 FAILED = "failed"  # the file proved damaged while read: the crawl cannot be published
@@ -225,7 +226,7 @@ def _read_rows(bulk: BulkFile, wanted: frozenset[str], published: dict[str, _Sto
         report.stored[outcome] += 1
         return _Choice(date, KEPT, outcome=outcome, staged=True)
 
-    for row in bulk.rows():
+    for row in child_rows(bulk) if worth_a_child(bulk) else bulk.rows():
         npi = row[col["NPI"]].strip()
         deactivated_on = row[col["NPI Deactivation Date"]]
         gone = bool(deactivated_on.strip()) and registry.is_deactivated(deactivated_on, row[col["NPI Reactivation Date"]])
