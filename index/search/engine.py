@@ -35,7 +35,6 @@ One fresh searcher per search, always in `with`; never `Searcher.refresh()`.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from whoosh import query as wq
@@ -44,7 +43,7 @@ from whoosh import scoring
 from index.geo import distance
 from index.geo.cells import covering_cells
 from index.model import vocabulary
-from index.search import open_hours, suggest
+from index.search import nearby, open_hours, suggest
 from index.search.document import norm_city, norm_credential, norm_language, norm_source
 from index.search.facets import facet_counts, facet_counts_all_but
 from index.search.query import QueryError, clean_query, parse_query, required_words
@@ -178,7 +177,7 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
         check_filter_values(searcher.reader(), request)
         # Stale listings are few: dropping their short posting list afterwards
         # is cheaper than a filter that every query would have to intersect.
-        stale = set() if request.include_stale else set(searcher.docs_for_query(wq.Term("stale", "yes")))
+        stale = set() if request.include_stale else _filtered(searcher, gen, wq.Term("stale", "yes"))
         if q is not None:
             # A document frequency per word: no posting list is read.
             unmatched = [w for w in required_words(text) if not suggest.matches_anything(searcher, w)]
@@ -205,8 +204,11 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
                         scores = _scored(searcher, gen, q_or, fq, stale)
                         relaxed = bool(scores)
                 docs = list(scores)
+            # Every match's exact distance only where every match is ordered by it.
+            every_term = (sort == "relevance" and q is not None) or request.open_at is not None or request.limit is None
             if request.near is not None:
-                docs, distance_terms = _within(gen, docs, request.near, request.radius_miles)
+                found = nearby.within(gen.coords, docs, request.near, request.radius_miles, every_term)
+                docs, distance_terms = found.docs, found.terms
             if request.open_at is not None:
                 docs, without_hours = _open_at(searcher, gen, docs, *request.open_at)
             total, facets = len(docs), facet_counts(gen, docs)
@@ -215,10 +217,14 @@ def _search(gen: Generation, request: SearchRequest, text: str, q: wq.Query | No
                 page = _first(request.limit, docs, lambda d: (band(d), -scores[d]))
             elif sort == "relevance" and q is not None:
                 page = _first(request.limit, docs, scores.__getitem__, reverse=True)
+            elif sort == "distance" and not every_term:
+                page, distance_terms = nearby.nearest(gen.coords, found, request.near, request.limit)
             elif sort == "distance":
                 page = _first(request.limit, docs, distance_terms.__getitem__)
             else:  # name: documents were added in name order
                 page = _first(request.limit, docs)
+        if request.near is not None and not all(d in distance_terms for d in page):
+            distance_terms = nearby.terms_of(gen.coords, page, request.near)
         results = []
         for docnum, listing in zip(page, gen.listings(page)):
             listing["score"] = round(scores[docnum], 4) if docnum in scores else None
@@ -312,38 +318,3 @@ def _filtered(searcher, gen: Generation, fq: wq.Query) -> set[int]:
     """The documents the filter lets through."""
     docs = evaluate.matching_docs(searcher, fq, gen)
     return set(searcher.docs_for_query(fq)) if docs is None else docs
-
-
-def _within(gen: Generation, docs: list[int], near: tuple[float, float], radius: float):
-    """The documents within `radius` miles of `near`, and each one's haversine term
-    (`distance.miles_from_term` turns it into miles; ordering by it is ordering by distance).
-
-    The arithmetic is `distance.haversine_miles`'s, inlined (a function call per
-    candidate was two thirds of a `--near` search at 100,000 listings), and
-    stops at the term: only a term within rounding of the radius's is turned
-    into miles to decide.
-    """
-    lats, lons = gen.coords
-    lat0, lon0 = near
-    # A great-circle distance is at least the latitude difference along a
-    # meridian: candidates the cells let through that are too far north or
-    # south are dropped without the trigonometry (NaN fails the test too).
-    lat_lo, lat_hi = lat0 - radius / distance.MILES_PER_DEGREE_LAT, lat0 + radius / distance.MILES_PER_DEGREE_LAT
-    rad = math.pi / 180  # math.radians multiplies by exactly this
-    p1 = lat0 * rad
-    cos1 = math.cos(p1)
-    sin, cos, miles = math.sin, math.cos, distance.miles_from_term
-    bound = distance.term_bound(radius)
-    sure, unsure = bound * (1 - 1e-9), bound * (1 + 1e-9)
-    kept, terms = [], {}
-    for docnum in docs:
-        lat = lats[docnum]
-        if not lat_lo <= lat <= lat_hi:
-            continue
-        p2 = lat * rad
-        a = sin((p2 - p1) / 2) ** 2 + cos1 * cos(p2) * sin((lons[docnum] - lon0) * rad / 2) ** 2
-        if a > sure and (a > unsure or miles(a) > radius):
-            continue
-        kept.append(docnum)
-        terms[docnum] = a
-    return kept, terms
