@@ -2,4 +2,5 @@
 
 from search_cli.main import cli
 
-cli()
+if __name__ == "__main__":  # not when a spawned child process imports this as its main module
+    cli()
