@@ -116,6 +116,5 @@ def _forget_folded() -> None:
     500,000 listings they hold ~100 MB that a build would otherwise carry through its writing."""
     from index.merge import evidence, fold, names
 
-    for cached in (evidence.licence, evidence._host, fold._fold_short, names.fold_name, names._forms,
-                   names.first_names_compatible, names.fold_street, names.fold_business):
-        cached.cache_clear()
+    for module in (evidence, fold, names):
+        module.forget_cached()

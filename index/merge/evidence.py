@@ -238,3 +238,9 @@ class Traits:
         for state, numbers in other.licences.items():
             self.licences.setdefault(state, set()).update(numbers)
         self.firsts |= other.firsts
+
+
+def forget_cached() -> None:
+    """Empty this module's caches (index.merge does once a merge is done)."""
+    for cached in (licence, _host):
+        cached.cache_clear()

@@ -124,3 +124,9 @@ def folder(field: str) -> Callable[[str], str]:
 def fold_value(field: str, value: Any) -> Any:
     """`value` in the form it is compared in; non-strings unchanged."""
     return _FOLDERS.get(field, fold_text)(value) if isinstance(value, str) else value
+
+
+def forget_cached() -> None:
+    """Empty this module's caches (index.merge does once a merge is done)."""
+    for cached in (_fold_short,):
+        cached.cache_clear()

@@ -148,3 +148,9 @@ def fold_business(name: str | None) -> str:
         return ""
     words = _fold(name).replace(",", " ").split()
     return " ".join(w for w in words if w not in {"the", "llc", "pllc", "inc", "ltd", "co", "corp", "pc", "and"})
+
+
+def forget_cached() -> None:
+    """Empty this module's caches (index.merge does once a merge is done)."""
+    for cached in (fold_name, _forms, first_names_compatible, fold_street, fold_business):
+        cached.cache_clear()
