@@ -49,7 +49,7 @@ def test_the_nearest_page_and_the_matches_are_the_exhaustive_ones(centre):
         expected = _exhaustive(coords, centre, radius)
         found = nearby.within(coords, docs, centre, radius, every_term=False)
         assert sorted(found.docs) == sorted(expected)
-        for limit in (1, 20, 100):
+        for limit in (0, 1, 20, 100):
             page, terms = nearby.nearest(coords, found, centre, limit)
             assert page == expected[:limit], (radius, limit)
             for d in page:  # the distances shown are the haversine's

@@ -73,16 +73,12 @@ def release_freed_memory() -> None:
     writing process would start from them, through the whole write.
     """
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
-        trim = libc.malloc_trim if libc is not None else None
+        trim = ctypes.CDLL(None).malloc_trim  # the C library already loaded in this process
     except (OSError, AttributeError):  # not glibc
         return
-    if trim is not None:
-        trim(0)
+    trim(0)
 
 
 def default_workers() -> int:

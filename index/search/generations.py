@@ -237,8 +237,9 @@ def _verify(path: Path, packed: list[bytes], zdict: bytes, segments: int) -> Non
         bounds = set()
         for reader, base in searcher.reader().leaf_readers():
             bounds |= {base, base + reader.doc_count_all() - 1}
+        unpack = document.StoredCodec(zdict).unpack
         for docnum in sorted(d for d in bounds if 0 <= d < count):
-            listing_id = document.StoredCodec(zdict).unpack(packed[docnum])["id"]
+            listing_id = unpack(packed[docnum])["id"]
             if list(searcher.docs_for_query(Term("id", listing_id))) != [docnum]:
                 raise BuildError("document order differs from insertion order")
 

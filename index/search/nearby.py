@@ -109,7 +109,7 @@ def nearest(coords, found: Nearby, near: tuple[float, float], limit: int | None)
     """The `limit` matches nearest `near` (all of them when None), ties in document order, and
     their exact terms."""
     docs = found.docs
-    if limit is None or len(docs) <= limit or found.ratio <= 0 or len(found.upper) != len(docs):
+    if limit is None or len(docs) <= limit or limit < 1 or found.ratio <= 0:
         terms = found.terms if len(found.terms) == len(docs) else terms_of(coords, docs, near)
         return sorted(docs, key=lambda d: (terms[d], d))[:limit], terms
     farthest = heapq.nsmallest(limit, found.upper)[-1]  # the page's farthest is no farther than this
